@@ -1,0 +1,50 @@
+"""One settings object for everything the compression core decides with.
+
+Being a frozen dataclass it can be hashed into cache keys: a decision is a pure function of
+(image bytes, question, provider, model, config), which keeps rewritten bytes stable turn after
+turn and the provider's prompt cache valid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from headroom_edge.technique import Technique
+
+
+@dataclass(frozen=True)
+class ImageLimits:
+    """Bounds that protect the process from hostile or accidental huge inputs."""
+
+    max_payload_bytes: int = 32 * 1024 * 1024
+    """Largest decoded image payload we will touch; bigger ones pass through untouched."""
+    max_pixels: int = 80_000_000
+    """Decompression-bomb guard: images declaring more pixels are not decoded."""
+    max_side: int = 30_000
+
+
+@dataclass(frozen=True)
+class CompressionConfig:
+    """Knobs of the compression core. Defaults are the safe, documented behaviour."""
+
+    techniques: frozenset[Technique] = frozenset(Technique)
+    """Techniques the compressor may apply; a disabled one falls back to PRESERVE."""
+    transcode_keep_thumbnail: bool = True
+    """Keep a low-detail thumbnail next to the OCR text. On by default: OCR text alone loses
+    layout (tables, forms, reading order), and the thumbnail costs only the low-detail price."""
+    min_ocr_confidence: float = 0.80
+    """Mean recognition confidence below which transcode falls back to preserve."""
+    min_ocr_chars: int = 8
+    """Fewer recognised characters than this means 'no real text': transcode falls back."""
+    jpeg_quality: int = 85
+    limits: ImageLimits = field(default_factory=ImageLimits)
+    patch_multipliers: tuple[tuple[str, float], ...] = ()
+    """Overrides for OpenAI 32-px patch model multipliers, as (model prefix, multiplier) pairs."""
+    router_min_confidence: float = 0.5
+    """Below this router confidence the safe technique (preserve) is chosen."""
+    cache_size: int = 512
+    """Entries in the per-compressor decision cache (keyed by content hash)."""
+
+    def with_changes(self, **changes: Any) -> CompressionConfig:
+        return replace(self, **changes)

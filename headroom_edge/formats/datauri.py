@@ -1,0 +1,87 @@
+"""Data URLs and base64, strictly.
+
+Images travel as base64 text, either bare (Anthropic, Gemini) or inside a ``data:`` URL
+(OpenAI). Parsing is lenient about what clients really send (upper-case scheme, extra
+parameters, line-wrapped base64, missing padding) but decoding rejects anything that is not
+base64, so a corrupt payload becomes a per-image error instead of silently wrong bytes.
+
+Error messages never contain the payload: request bodies carry user images and must not leak
+into logs through exception text.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+_ALPHABET = re.compile(r"[A-Za-z0-9+/]*")
+_WHITESPACE = re.compile(r"[ \t\r\n\f\v]+")
+_DATA_SCHEME = "data:"
+
+
+def parse_data_url(url: object) -> tuple[str, str] | None:
+    """``(media type, base64 text)`` of a ``data:<mt>[;param=..];base64,<data>`` URL.
+
+    The media type is lower-cased and may be "" when the URL names none. Returns None for
+    anything else: non-strings, non-data URLs and data URLs that are not base64 (percent-encoded
+    data cannot be an image payload we can rewrite). The base64 text is returned as sent; it is
+    validated only by :func:`decode_base64`.
+    """
+    if not isinstance(url, str):
+        return None
+    text = url.lstrip()
+    if text[: len(_DATA_SCHEME)].lower() != _DATA_SCHEME:
+        return None
+    header, comma, data = text[len(_DATA_SCHEME) :].partition(",")
+    if not comma:
+        return None
+    params = [p.strip() for p in header.split(";")]
+    if len(params) < 2 or params[-1].lower() != "base64":
+        return None
+    return params[0].lower(), data
+
+
+def build_data_url(media_type: str, data: bytes) -> str:
+    """A ``data:<media_type>;base64,<...>`` URL for ``data``."""
+    if not media_type or any(ch in media_type for ch in ",; \t\r\n"):
+        raise ValueError("media type for a data URL must be a non-empty token like 'image/png'")
+    return f"{_DATA_SCHEME}{media_type};base64,{encode_base64(data)}"
+
+
+def encode_base64(data: bytes) -> str:
+    """Standard, padded base64 text of ``data`` (what every provider accepts)."""
+    return base64.b64encode(data).decode("ascii")
+
+
+def decode_base64(text: str | bytes) -> bytes:
+    """Decode standard base64, tolerating whitespace/newlines and missing ``=`` padding.
+
+    Anything else (URL-safe alphabet, stray characters, padding in the middle, too much padding,
+    an impossible length) raises :class:`ValueError` with a message that names the problem but
+    never includes the payload.
+    """
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        try:
+            text = bytes(text).decode("ascii")
+        except UnicodeDecodeError:
+            raise ValueError("invalid base64: contains non-ASCII bytes") from None
+    if not isinstance(text, str):
+        raise TypeError(f"base64 text must be str or bytes, not {type(text).__name__}")
+    compact = _WHITESPACE.sub("", text)
+    core = compact.rstrip("=")
+    padding = len(compact) - len(core)
+    match = _ALPHABET.match(core)
+    if match is None or match.end() != len(core):
+        offset = match.end() if match is not None else 0
+        what = "padding before the end" if core[offset] == "=" else "a non-base64 character"
+        raise ValueError(f"invalid base64: {what} at offset {offset} (whitespace removed)")
+    remainder = len(core) % 4
+    if remainder == 1:
+        raise ValueError(f"invalid base64: {len(core)} data characters is not a possible length")
+    if padding > (4 - remainder) % 4:
+        raise ValueError(f"invalid base64: {padding} padding characters is too many")
+    try:
+        return base64.b64decode(core + "=" * ((4 - remainder) % 4), validate=True)
+    except (binascii.Error, ValueError):  # pragma: no cover - alphabet and length checked above
+        raise ValueError("invalid base64") from None

@@ -1,0 +1,213 @@
+"""Google Gemini generateContent / streamGenerateContent: ``contents[].parts[]``.
+
+Shape: ``{"inlineData": {"mimeType": ..., "data": ...}}`` (REST also accepts snake_case
+``inline_data``/``mime_type``), ``{"fileData": {"mimeType": ..., "fileUri": ...}}`` (reported as a
+url source), ``{"text": ...}``. Inline/file data is a generic blob container (audio, PDF, video),
+so only parts whose mime type is ``image/*`` are images. Images returned by tools inside
+``functionResponse.parts`` are images too (their text is tool output, not the question).
+A ``contents`` entry without ``role`` is the user's; ``systemInstruction`` is never the question.
+
+Rendering keeps each part's naming style (camelCase or snake_case), because clients and
+gateways that build one style may not accept a mix.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from headroom_edge.formats.base import ImageEdit, ImageSlot, ImageSource, Provider
+from headroom_edge.formats.common import SlotCollector, assemble, str_or_none
+from headroom_edge.formats.datauri import encode_base64
+from headroom_edge.formats.questions import join_text
+
+_LEVEL_PREFIX = "MEDIA_RESOLUTION_"
+_PATH_MODEL = re.compile(r"(?:^|/)(?:models|tunedModels)/([^/:?#]+):[A-Za-z]+")
+
+
+def _get(mapping: dict[str, Any], camel: str, snake: str) -> Any:
+    """``mapping[camel]``, else ``mapping[snake]`` (REST accepts both spellings)."""
+    return mapping[camel] if camel in mapping else mapping.get(snake)
+
+
+def normalise_level(value: Any) -> str | None:
+    """The upper-case ``MEDIA_RESOLUTION_*`` level of ``{"level": ...}`` or of a bare string
+    ("low", "media_resolution_low", "MEDIA_RESOLUTION_LOW").
+
+    None for anything else and for UNSPECIFIED, which means "the model's default"."""
+    if isinstance(value, dict):
+        value = value.get("level")
+    if not isinstance(value, str) or not value.strip():
+        return None
+    level = value.strip().upper()
+    if not level.startswith(_LEVEL_PREFIX):
+        level = _LEVEL_PREFIX + level
+    return None if level == _LEVEL_PREFIX + "UNSPECIFIED" else level
+
+
+def _global_level(body: dict[str, Any]) -> str | None:
+    config = _get(body, "generationConfig", "generation_config")
+    if not isinstance(config, dict):
+        return None
+    return normalise_level(_get(config, "mediaResolution", "media_resolution"))
+
+
+def _image_type(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.lower().startswith("image/") else None
+
+
+def _image(part: Any) -> ImageSource | None:
+    """The source of an image part (inline or file data with an ``image/*`` type), or None."""
+    if not isinstance(part, dict):
+        return None
+    inline = _get(part, "inlineData", "inline_data")
+    if isinstance(inline, dict):
+        media_type = _image_type(_get(inline, "mimeType", "mime_type"))
+        data = inline.get("data")
+        if media_type is None or not isinstance(data, str):
+            return None
+        return ImageSource(kind="base64", media_type=media_type, data=data)
+    file_data = _get(part, "fileData", "file_data")
+    if isinstance(file_data, dict):
+        media_type = _image_type(_get(file_data, "mimeType", "mime_type"))
+        uri = _get(file_data, "fileUri", "file_uri")
+        if media_type is None or not isinstance(uri, str) or not uri:
+            return None
+        return ImageSource(kind="url", media_type=media_type, url=uri)
+    return None
+
+
+def _user_text(parts: Any) -> str:
+    if not isinstance(parts, list):
+        return ""
+    return join_text(
+        p.get("text") for p in parts if isinstance(p, dict) and p.get("thought") is not True
+    )
+
+
+def _is_snake(part: dict[str, Any]) -> bool:
+    return "inline_data" in part or "file_data" in part
+
+
+class GeminiFormat:
+    """The Gemini generateContent wire format (stateless; use :data:`GEMINI`)."""
+
+    name: str = "gemini"
+    provider: Provider = "google"
+
+    def __repr__(self) -> str:
+        return f"<WireFormat {self.name}>"
+
+    def matches(self, body: dict[str, Any]) -> bool:
+        return isinstance(body, dict) and isinstance(body.get("contents"), list)
+
+    def find_images(self, body: dict[str, Any]) -> list[ImageSlot]:
+        contents = body.get("contents") if isinstance(body, dict) else None
+        if not isinstance(contents, list):
+            return []
+        global_level = _global_level(body)
+        collector = SlotCollector()
+
+        def add(turn: int, parts: list[Any], position: int, location: str) -> None:
+            part = parts[position]
+            source = _image(part)
+            if source is not None:
+                level = normalise_level(_get(part, "mediaResolution", "media_resolution"))
+                collector.add_image(
+                    turn,
+                    parts,
+                    position,
+                    source,
+                    location,
+                    media_resolution=level or global_level,
+                )
+
+        for ci, content in enumerate(contents):
+            if not isinstance(content, dict):
+                collector.add_turn()
+                continue
+            parts = content.get("parts")
+            is_user = content.get("role") in (None, "", "user")
+            turn = collector.add_turn(_user_text(parts) if is_user else "")
+            if not isinstance(parts, list):
+                continue
+            for pi, part in enumerate(parts):
+                add(turn, parts, pi, f"contents[{ci}].parts[{pi}]")
+                if not isinstance(part, dict):
+                    continue
+                key = "functionResponse" if "functionResponse" in part else "function_response"
+                response = part.get(key)
+                nested = response.get("parts") if isinstance(response, dict) else None
+                if isinstance(nested, list):
+                    for ni in range(len(nested)):
+                        add(turn, nested, ni, f"contents[{ci}].parts[{pi}].{key}.parts[{ni}]")
+        return collector.slots()
+
+    def render(self, slot: ImageSlot, edit: ImageEdit) -> list[Any]:
+        """The part with new inline data and/or a per-part ``{"level": ...}``, in the part's own
+        naming style, then a ``{"text": ...}`` part. New bytes turn a ``fileData`` part into an
+        ``inlineData`` part at the same key position. ``detail`` does not exist here."""
+
+        def edited() -> Any:
+            part = copy.deepcopy(slot.part)
+            if not isinstance(part, dict):
+                return part
+            snake = _is_snake(part)
+            if edit.data is not None:
+                part = _with_inline_data(part, edit.media_type or "", encode_base64(edit.data))
+            if edit.media_resolution is not None:
+                if "mediaResolution" in part:
+                    key = "mediaResolution"
+                elif "media_resolution" in part:
+                    key = "media_resolution"
+                else:
+                    key = "media_resolution" if snake else "mediaResolution"
+                current = part.get(key)
+                if isinstance(current, dict):
+                    current["level"] = edit.media_resolution
+                else:
+                    part[key] = {"level": edit.media_resolution}
+            return part
+
+        return assemble(edited, edit, lambda text: {"text": text})
+
+    def model(self, body: dict[str, Any], path: str | None = None) -> str | None:
+        """From ``.../models/<model>:generateContent`` in the path, else the body's ``model``
+        (with any ``models/`` prefix removed)."""
+        if isinstance(path, str):
+            found = _PATH_MODEL.search(path)
+            if found:
+                return found.group(1)
+        model = str_or_none(body.get("model")) if isinstance(body, dict) else None
+        if model and model.startswith("models/"):
+            model = model[len("models/") :]
+        return model or None
+
+
+def _with_inline_data(part: dict[str, Any], media_type: str, data: str) -> dict[str, Any]:
+    for inline_key in ("inlineData", "inline_data"):
+        inline = part.get(inline_key)
+        if isinstance(inline, dict):
+            if "mimeType" in inline:
+                mime_key = "mimeType"
+            elif "mime_type" in inline:
+                mime_key = "mime_type"
+            else:
+                mime_key = "mime_type" if inline_key == "inline_data" else "mimeType"
+            inline[mime_key] = media_type
+            inline["data"] = data
+            return part
+    file_key = "fileData" if "fileData" in part else "file_data"
+    snake = file_key == "file_data"
+    new_key = "inline_data" if snake else "inlineData"
+    new_value = {"mime_type" if snake else "mimeType": media_type, "data": data}
+    if file_key not in part:
+        return {**part, new_key: new_value}
+    return {
+        (new_key if k == file_key else k): (new_value if k == file_key else v)
+        for k, v in part.items()
+    }
+
+
+GEMINI = GeminiFormat()

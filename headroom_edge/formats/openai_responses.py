@@ -1,0 +1,154 @@
+"""OpenAI Responses API: ``input`` items with flat ``input_image`` parts.
+
+Shape: ``input`` is a string (no images) or a list of items. Message items (``"type":
+"message"`` or no type, any role) hold a string or a list of ``input_text``/``input_image``
+parts; ``input_image`` is flat: ``{"type": "input_image", "image_url": <data or https URL>,
+"file_id": ..., "detail": ...}``. Tool outputs (``function_call_output``,
+``custom_tool_call_output``) may carry ``input_image`` parts in an ``output`` list; they are
+turns without user text. ``computer_call_output`` screenshots sit in an ``output`` *object*, not a
+list, so they cannot be rewritten by position and are not reported. Turns referenced through
+``previous_response_id`` live server-side and are out of reach.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from typing import Any
+
+from headroom_edge.formats.base import ImageEdit, ImageSlot, ImageSource, Provider
+from headroom_edge.formats.common import SlotCollector, assemble, source_from_url, str_or_none
+from headroom_edge.formats.datauri import build_data_url
+from headroom_edge.formats.questions import join_text
+
+_TOOL_OUTPUTS = frozenset({"function_call_output", "custom_tool_call_output"})
+_TEXT_PARTS = frozenset({"input_text", "text"})
+_RESPONSES_ITEM_TYPES = frozenset(
+    {
+        "message",
+        "function_call",
+        "function_call_output",
+        "custom_tool_call",
+        "custom_tool_call_output",
+        "computer_call",
+        "computer_call_output",
+        "reasoning",
+        "item_reference",
+    }
+)
+_RESPONSES_PART_TYPES = frozenset({"input_text", "input_image", "input_file", "output_text"})
+
+
+def _user_text(content: Any) -> str:
+    if isinstance(content, str):
+        return join_text([content])
+    if isinstance(content, list):
+        return join_text(
+            p.get("text")
+            for p in content
+            if isinstance(p, dict) and str_or_none(p.get("type")) in _TEXT_PARTS
+        )
+    return ""
+
+
+def _image(part: Any) -> tuple[ImageSource, str | None] | None:
+    """Source and detail of an ``input_image`` part (URL first, else file id), or None."""
+    if not isinstance(part, dict) or part.get("type") != "input_image":
+        return None
+    source = source_from_url(part.get("image_url"))
+    if source is None:
+        file_id = part.get("file_id")
+        if isinstance(file_id, str) and file_id:
+            source = ImageSource(kind="file", file_id=file_id)
+    if source is None:
+        return None
+    return source, str_or_none(part.get("detail"))
+
+
+def looks_like_responses_input(items: Iterable[Any]) -> bool:
+    """Whether a bare item list is Responses input rather than Chat Completions messages:
+    any Responses item type, or any ``input_*``/``output_text`` part."""
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        if str_or_none(item.get("type")) in _RESPONSES_ITEM_TYPES:
+            return True
+        for key in ("content", "output"):
+            parts = item.get(key)
+            if isinstance(parts, list) and any(
+                isinstance(p, dict) and str_or_none(p.get("type")) in _RESPONSES_PART_TYPES
+                for p in parts
+            ):
+                return True
+    return False
+
+
+class OpenAIResponsesFormat:
+    """The Responses wire format (stateless; use :data:`OPENAI_RESPONSES`)."""
+
+    name: str = "openai_responses"
+    provider: Provider = "openai"
+
+    def __repr__(self) -> str:
+        return f"<WireFormat {self.name}>"
+
+    def matches(self, body: dict[str, Any]) -> bool:
+        return isinstance(body, dict) and isinstance(body.get("input"), (str, list))
+
+    def find_images(self, body: dict[str, Any]) -> list[ImageSlot]:
+        items = body.get("input") if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            return []
+        collector = SlotCollector()
+        for ii, item in enumerate(items):
+            if not isinstance(item, dict):
+                collector.add_turn()
+                continue
+            kind = item.get("type")
+            if kind is None or kind == "message":
+                content = item.get("content")
+                is_user = item.get("role") == "user"
+                turn = collector.add_turn(_user_text(content) if is_user else "")
+                key, parts = "content", content
+            elif str_or_none(kind) in _TOOL_OUTPUTS:
+                turn = collector.add_turn()
+                key, parts = "output", item.get("output")
+            else:
+                collector.add_turn()
+                continue
+            if not isinstance(parts, list):
+                continue
+            for pi, part in enumerate(parts):
+                found = _image(part)
+                if found is not None:
+                    source, detail = found
+                    location = f"input[{ii}].{key}[{pi}]"
+                    collector.add_image(turn, parts, pi, source, location, detail=detail)
+        return collector.slots()
+
+    def render(self, slot: ImageSlot, edit: ImageEdit) -> list[Any]:
+        """The part with ``image_url`` and/or ``detail`` changed, then an ``input_text`` part.
+
+        New bytes replace a ``file_id`` reference: the part then carries the data URL only, as
+        the API takes one source per image.
+        """
+
+        def edited() -> Any:
+            part = copy.deepcopy(slot.part)
+            if not isinstance(part, dict):
+                return part
+            if edit.data is not None:
+                part["image_url"] = build_data_url(edit.media_type, edit.data)  # type: ignore[arg-type]
+                if part.get("file_id"):
+                    del part["file_id"]
+            if edit.detail is not None:
+                part["detail"] = edit.detail
+            return part
+
+        return assemble(edited, edit, lambda text: {"type": "input_text", "text": text})
+
+    def model(self, body: dict[str, Any], path: str | None = None) -> str | None:
+        return str_or_none(body.get("model")) if isinstance(body, dict) else None
+
+
+OPENAI_RESPONSES = OpenAIResponsesFormat()
