@@ -16,7 +16,9 @@ import binascii
 import re
 
 _ALPHABET = re.compile(r"[A-Za-z0-9+/]*")
+_URLSAFE_ALPHABET = re.compile(r"[A-Za-z0-9_-]*")
 _WHITESPACE = re.compile(r"[ \t\r\n\f\v]+")
+_URLSAFE_TO_STANDARD = str.maketrans("-_", "+/")
 _DATA_SCHEME = "data:"
 
 
@@ -55,9 +57,10 @@ def encode_base64(data: bytes) -> str:
 
 
 def decode_base64(text: str | bytes) -> bytes:
-    """Decode standard base64, tolerating whitespace/newlines and missing ``=`` padding.
+    """Decode base64, tolerating whitespace/newlines and missing ``=`` padding.
 
-    Anything else (URL-safe alphabet, stray characters, padding in the middle, too much padding,
+    The URL-safe alphabet (``-``/``_``) is accepted when it is used consistently: the google-genai
+    SDK sends inline image data that way. Anything else (a mix of both alphabets, stray characters, padding in the middle, too much padding,
     an impossible length) raises :class:`ValueError` with a message that names the problem but
     never includes the payload.
     """
@@ -72,6 +75,11 @@ def decode_base64(text: str | bytes) -> bytes:
     core = compact.rstrip("=")
     padding = len(compact) - len(core)
     match = _ALPHABET.match(core)
+    urlsafe = False
+    if match is not None and match.end() != len(core) and core[match.end()] in "-_":
+        alt = _URLSAFE_ALPHABET.match(core)
+        if alt is not None and alt.end() == len(core):
+            match, urlsafe = alt, True
     if match is None or match.end() != len(core):
         offset = match.end() if match is not None else 0
         what = "padding before the end" if core[offset] == "=" else "a non-base64 character"
@@ -81,6 +89,8 @@ def decode_base64(text: str | bytes) -> bytes:
         raise ValueError(f"invalid base64: {len(core)} data characters is not a possible length")
     if padding > (4 - remainder) % 4:
         raise ValueError(f"invalid base64: {padding} padding characters is too many")
+    if urlsafe:
+        core = core.translate(_URLSAFE_TO_STANDARD)
     try:
         return base64.b64decode(core + "=" * ((4 - remainder) % 4), validate=True)
     except (binascii.Error, ValueError):  # pragma: no cover - alphabet and length checked above

@@ -110,13 +110,19 @@ def test_decode_padding_variants(text: str, expected: bytes) -> None:
     assert decode_base64(text) == expected
 
 
+def test_decode_accepts_the_url_safe_alphabet() -> None:
+    data = bytes(range(256))
+    assert decode_base64(base64.urlsafe_b64encode(data).decode()) == data
+    assert decode_base64(base64.urlsafe_b64encode(data).decode().rstrip("=")) == data
+
+
 SECRET = "c2VjcmV0c2VjcmV0"  # a payload that must never show up in messages
 
 
 @pytest.mark.parametrize(
     "bad",
     [
-        SECRET + "-_",  # URL-safe alphabet
+        SECRET + "+_",  # both alphabets mixed
         SECRET + "!",
         SECRET[:4] + "==" + SECRET[4:],  # padding in the middle
         SECRET + "===",  # too much padding
