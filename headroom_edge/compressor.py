@@ -1,0 +1,271 @@
+"""``ImageCompressor``: the public entry point of the compression core.
+
+Two ways in, one path through:
+
+* :meth:`ImageCompressor.compress` takes a bare message list (what SDK users hold) and returns a
+  new list;
+* :meth:`ImageCompressor.compress_body` takes a whole raw request body (what the middleware, proxy
+  and httpx transport hold) and returns the rewritten body of the same type.
+
+Both find the wire format, run every image slot through :class:`~headroom_edge.pipeline.ImagePipeline`
+and rewrite the slots in place with :func:`~headroom_edge.formats.base.apply_edits`. Neither ever
+raises for bad input: unknown shapes and broken images pass through untouched.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from headroom_edge.config import CompressionConfig
+from headroom_edge.decision.decider import Decider, RulesDecider
+from headroom_edge.formats import detect_format, format_for_messages, get_format
+from headroom_edge.formats.base import WireFormat, apply_edits
+from headroom_edge.pipeline import ImagePipeline
+from headroom_edge.results import CompressionResult
+from headroom_edge.runtime.onnx import SessionOptions, resolve_providers
+
+logger = logging.getLogger("headroom_edge")
+
+BodyT = TypeVar("BodyT", bytes, str, dict)
+
+_IMAGE_MARKERS = (b'"image_url"', b'"input_image"', b'"image"', b"inlineData", b"inline_data",
+                  b"fileData", b"file_data")
+_PROVIDERS = ("openai", "anthropic", "google")
+
+
+@dataclass(frozen=True)
+class BodyCompression(Generic[BodyT]):
+    """The outcome of :meth:`ImageCompressor.compress_body`.
+
+    ``body`` has the type that was passed in; when nothing changed it IS the object passed in
+    (same bytes, byte-identical), so callers can forward it without re-serialising.
+    """
+
+    body: BodyT
+    changed: bool
+    result: CompressionResult
+    wire_format: str | None
+
+
+class ImageCompressor:
+    """Picks and applies the cheapest safe technique for every image of a request.
+
+    Args:
+        model_id: folder of the query-router model; None uses the bundled ``models/router``.
+            Without router files the documented question rules decide (and results say so).
+        use_siglip: use the SigLIP image encoder when its model files are installed.
+        device: None (CUDA when onnxruntime has it, else CPU), "cpu" or "cuda".
+        config: the :class:`CompressionConfig`; defaults are the safe, documented behaviour.
+        decider: an explicit decider (tests, custom policies); overrides model_id/use_siglip.
+        ocr: an explicit OCR engine; None loads the bundled PP-OCR models on first use.
+    """
+
+    def __init__(
+        self,
+        model_id: str | None = None,
+        use_siglip: bool = True,
+        device: str | None = None,
+        *,
+        config: CompressionConfig | None = None,
+        decider: Decider | None = None,
+        ocr: Any | None = None,
+    ) -> None:
+        resolve_providers(device)  # a bad or unavailable device is a clear error now, not later
+        self.model_id = model_id
+        self.use_siglip = use_siglip
+        self.device = device
+        self.config = config or CompressionConfig()
+        self.session_options = SessionOptions(device=device)
+        self._decider = decider
+        self._ocr = ocr
+        self._ocr_loaded = ocr is not None
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._pipeline: ImagePipeline | None = None
+
+    # -- lazily built parts ---------------------------------------------------------------
+    @property
+    def decider(self) -> Decider:
+        if self._decider is None:
+            with self._lock:
+                if self._decider is None:
+                    self._decider = self._build_decider()
+        return self._decider
+
+    def _build_decider(self) -> Decider:
+        return RulesDecider()
+
+    @property
+    def ocr(self) -> Any | None:
+        if not self._ocr_loaded:
+            with self._lock:
+                if not self._ocr_loaded:
+                    self._ocr = self._build_ocr()
+                    self._ocr_loaded = True
+        return self._ocr
+
+    def _build_ocr(self) -> Any | None:
+        from headroom_edge.ocr import OcrEngine, OcrUnavailableError
+
+        try:
+            return OcrEngine(session_options=self.session_options)
+        except OcrUnavailableError as exc:
+            logger.warning("OCR unavailable, transcode will preserve images: %s", exc)
+            return None
+
+    @property
+    def pipeline(self) -> ImagePipeline:
+        if self._pipeline is None:
+            decider = self.decider
+            with self._lock:
+                if self._pipeline is None:
+                    self._pipeline = ImagePipeline(self.config, decider, _LazyOcr(self))
+        return self._pipeline
+
+    # -- results ----------------------------------------------------------------------------
+    @property
+    def last_result(self) -> CompressionResult | None:
+        """The result of this thread's most recent compress call (None before the first)."""
+        return getattr(self._local, "result", None)
+
+    @property
+    def last_savings(self) -> float:
+        """Token savings of this thread's most recent call, in percent (0.0 before the first)."""
+        result = self.last_result
+        return result.savings_percent if result is not None else 0.0
+
+    # -- message-list API ------------------------------------------------------------------
+    def has_images(self, messages: Any) -> bool:
+        """Whether any message holds an image part in any supported provider format."""
+        if not isinstance(messages, list):
+            return False
+        for provider in _PROVIDERS:
+            try:
+                fmt, body = format_for_messages(provider, messages)
+            except ValueError:
+                continue
+            if fmt.find_images(body):
+                return True
+        return False
+
+    def compress(self, messages: list[Any], provider: str = "openai", model: str | None = None) -> list[Any]:
+        """A rewritten copy of ``messages`` (the input is never mutated)."""
+        fmt, body = format_for_messages(provider, copy.deepcopy(messages))
+        self._compress_parsed(body, fmt, path=None, model=model)
+        key = "contents" if fmt.provider == "google" else ("input" if fmt.name == "openai_responses" else "messages")
+        return body[key]
+
+    # -- whole-body API --------------------------------------------------------------------
+    @staticmethod
+    def body_may_have_images(raw: bytes) -> bool:
+        """Cheap byte scan: False means the body certainly holds no image part (skip JSON parsing)."""
+        return any(marker in raw for marker in _IMAGE_MARKERS)
+
+    def compress_body(
+        self,
+        body: BodyT,
+        *,
+        path: str | None = None,
+        provider: str | None = None,
+        wire_format: str | None = None,
+        model: str | None = None,
+    ) -> BodyCompression[BodyT]:
+        """Compress a raw request body; returns the same type it was given."""
+        if isinstance(body, (bytes, bytearray, str)):
+            raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+            if not self.body_may_have_images(raw):
+                return self._unchanged(body, None)
+            try:
+                parsed = json.loads(raw)
+            except (ValueError, RecursionError):
+                return self._unchanged(body, None)
+        elif isinstance(body, dict):
+            parsed = copy.deepcopy(body)
+        else:
+            raise TypeError(f"compress_body takes bytes, str or dict, not {type(body).__name__}")
+        if not isinstance(parsed, dict):
+            return self._unchanged(body, None)
+        fmt = self._pick_format(parsed, path, provider, wire_format)
+        if fmt is None:
+            return self._unchanged(body, None)
+        result = self._compress_parsed(parsed, fmt, path=path, model=model)
+        if not result.changed:
+            return BodyCompression(body, False, result, fmt.name)
+        if isinstance(body, dict):
+            return BodyCompression(parsed, True, result, fmt.name)  # type: ignore[arg-type]
+        try:
+            text = json.dumps(parsed, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except ValueError:  # e.g. a non-finite number that only parsed leniently: keep the original
+            return BodyCompression(body, False, result, fmt.name)
+        out: Any = text if isinstance(body, str) else text.encode("utf-8")
+        return BodyCompression(out, True, result, fmt.name)
+
+    # -- internals -------------------------------------------------------------------------
+    def _unchanged(self, body: BodyT, fmt: str | None) -> BodyCompression[BodyT]:
+        result = CompressionResult(wire_format=fmt)
+        self._local.result = result
+        return BodyCompression(body, False, result, fmt)
+
+    @staticmethod
+    def _pick_format(body: dict[str, Any], path: str | None, provider: str | None, wire_format: str | None) -> WireFormat | None:
+        if wire_format is not None:
+            return get_format(wire_format)
+        fmt = detect_format(body, path)
+        if fmt is not None and provider is not None and fmt.provider != _canonical_provider(provider):
+            return None  # the caller's provider and the body disagree: do not guess
+        return fmt
+
+    def _compress_parsed(self, body: dict[str, Any], fmt: WireFormat, *, path: str | None, model: str | None) -> CompressionResult:
+        slots = fmt.find_images(body)
+        model = model or fmt.model(body, path)
+        pipeline = self.pipeline if slots else None
+        results = []
+        edits = []
+        for slot in slots:
+            assert pipeline is not None
+            processed = pipeline.process(slot, fmt.provider, model)
+            results.append(processed.result)
+            if processed.edit is not None:
+                edits.append((slot, processed.edit))
+        apply_edits(fmt, edits)
+        result = CompressionResult(images=tuple(results), provider=fmt.provider, model=model, wire_format=fmt.name)
+        self._local.result = result
+        for item in results:
+            logger.debug(
+                "image %d: %s %d->%d tokens (%s)", item.index, item.technique.value,
+                item.original_tokens, item.compressed_tokens, item.reason,
+            )
+        return result
+
+
+def _canonical_provider(provider: str) -> str:
+    provider = provider.lower()
+    return "google" if provider in ("gemini", "google") else provider
+
+
+class _LazyOcr:
+    """Loads the compressor's OCR engine only when a transcode actually needs it."""
+
+    def __init__(self, owner: ImageCompressor) -> None:
+        self._owner = owner
+
+    def read(self, img: Any) -> Any:
+        engine = self._owner.ocr
+        if engine is None:
+            from headroom_edge.ocr import OcrUnavailableError
+
+            raise OcrUnavailableError("no OCR models are installed")
+        return engine.read(img)
+
+    def detect(self, img: Any, **kwargs: Any) -> Any:
+        engine = self._owner.ocr
+        if engine is None:
+            from headroom_edge.ocr import OcrUnavailableError
+
+            raise OcrUnavailableError("no OCR models are installed")
+        return engine.detect(img, **kwargs)

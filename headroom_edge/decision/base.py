@@ -1,0 +1,23 @@
+"""What a decision is, independent of who makes it (rules, router, policy)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from headroom_edge.decision.regions import Region
+from headroom_edge.technique import Technique
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The technique chosen for one image, and why."""
+
+    technique: Technique
+    confidence: float
+    reason: str
+    decided_by: str
+    """"rules", "router" or "policy" (router/rules choice changed by image analysis)."""
+    region: Region | None = None
+    """Set for CROP: the region the question names."""
+    signals: dict[str, Any] = field(default_factory=dict)

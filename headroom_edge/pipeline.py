@@ -1,0 +1,164 @@
+"""One image part through decode -> decision -> technique -> result, failing open.
+
+This is the per-image unit of work the compressor runs for every slot a wire format finds. It
+never raises: any failure leaves the part exactly as the client sent it and is recorded in the
+:class:`ImageResult` (``error``), so a request is never broken by its images.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from headroom_edge.config import CompressionConfig
+from headroom_edge.cache import LRUCache
+from headroom_edge.formats.base import ImageEdit, ImageSlot
+from headroom_edge.formats.datauri import decode_base64
+from headroom_edge.imaging import ImageError, probe_image
+from headroom_edge.results import ImageResult
+from headroom_edge.technique import Technique
+from headroom_edge.techniques import apply_technique
+from headroom_edge.techniques.base import Outcome, SourceImage, TechniqueContext, untouched
+
+if TYPE_CHECKING:
+    from headroom_edge.decision.decider import Decider
+    from headroom_edge.ocr import OcrEngine
+
+logger = logging.getLogger("headroom_edge.pipeline")
+
+CacheKey = tuple[bytes, str, str, str | None, str | None, str | None]
+
+
+@dataclass(frozen=True)
+class Processed:
+    """The edit to apply (None: leave the part alone) and the result to report."""
+
+    edit: ImageEdit | None
+    result: ImageResult
+
+
+def _safe_error(exc: BaseException) -> str:
+    """An error description for results and logs: type and message, bounded, no payloads.
+
+    Our own errors (ImageError, ValueError from base64 decoding) are written never to include
+    input data; anything else is cut short so a library message cannot carry an image along.
+    """
+    return f"{type(exc).__name__}: {str(exc)[:160]}"
+
+
+def _worth_it(outcome: Outcome, original_tokens: int) -> bool:
+    """Whether a rewrite pays for itself.
+
+    Every technique must cost fewer tokens than the original, except CROP, which may cost the
+    same: on OpenAI tile models a square crop is priced like the whole image (both are scaled to
+    768 px), yet the named region then reaches the model at up to twice the resolution, which is
+    exactly what a region question needs.
+    """
+    if outcome.technique is Technique.CROP:
+        return outcome.tokens <= original_tokens
+    return outcome.tokens < original_tokens
+
+
+class ImagePipeline:
+    """Processes image slots with one config, decider, OCR engine and decision cache."""
+
+    def __init__(
+        self,
+        config: CompressionConfig,
+        decider: Decider,
+        ocr: OcrEngine | None,
+        cache: LRUCache[CacheKey, Processed] | None = None,
+    ) -> None:
+        self.config = config
+        self.decider = decider
+        self.ocr = ocr
+        self.cache = cache if cache is not None else LRUCache(config.cache_size)
+
+    def process(self, slot: ImageSlot, provider: str, model: str | None) -> Processed:
+        started = time.perf_counter()
+        try:
+            processed = self._process(slot, provider, model)
+        except Exception as exc:  # fail open: the image goes through untouched
+            logger.warning("image %s left untouched after an error: %s", slot.location, _safe_error(exc))
+            processed = Processed(
+                None,
+                ImageResult(
+                    index=slot.index, technique=Technique.PRESERVE, original_tokens=0, compressed_tokens=0,
+                    confidence=0.0, reason="processing failed: image passed through untouched",
+                    decided_by="error", error=_safe_error(exc),
+                ),
+            )
+        return Processed(processed.edit, replace(processed.result, seconds=time.perf_counter() - started))
+
+    def _process(self, slot: ImageSlot, provider: str, model: str | None) -> Processed:
+        source = slot.source
+        if source.kind != "base64" or source.data is None:
+            what = "URL" if source.kind == "url" else "file id"
+            return Processed(None, ImageResult(
+                index=slot.index, technique=Technique.PRESERVE, original_tokens=0, compressed_tokens=0,
+                confidence=1.0, reason=f"image given by {what}: left untouched (fetching is disabled)",
+                decided_by="skip",
+            ))
+        key: CacheKey = (
+            hashlib.blake2b(source.data.encode("ascii", "surrogateescape"), digest_size=20).digest(),
+            slot.question, provider, model, slot.detail, slot.media_resolution,
+        )
+        hit = self.cache.get(key)
+        if hit is not None:
+            return Processed(hit.edit, replace(hit.result, index=slot.index, cached=True))
+        processed = self._decide_and_apply(slot, provider, model)
+        if processed.result.error is None:
+            self.cache.put(key, processed)
+        return processed
+
+    def _decide_and_apply(self, slot: ImageSlot, provider: str, model: str | None) -> Processed:
+        assert slot.source.data is not None
+        data = decode_base64(slot.source.data)
+        info = probe_image(data, self.config.limits)
+        image = SourceImage(data=data, info=info, config=self.config)
+        ctx = TechniqueContext(provider, model, slot.detail, slot.media_resolution, self.config, ocr=self.ocr)
+        original_tokens = ctx.tokens(image.size)
+
+        if info.animated:
+            outcome = untouched(image, ctx, "animated image: passed through untouched (frames would be lost)")
+            return self._finish(slot, image, original_tokens, outcome, 1.0, "skip", {})
+
+        decision = self.decider.decide(slot.question, image, ctx)
+        technique = decision.technique
+        if technique not in self.config.techniques:
+            outcome = untouched(image, ctx, f"{technique.value} is disabled by configuration")
+        else:
+            ctx = replace(ctx, region=decision.region)
+            outcome = apply_technique(technique, image, ctx)
+            if outcome.technique is not Technique.PRESERVE and not _worth_it(outcome, original_tokens):
+                outcome = untouched(
+                    image, ctx, f"{technique.value} would not save tokens ({outcome.tokens} >= {original_tokens})",
+                    **outcome.signals,
+                )
+        outcome = replace(outcome, reason=f"{decision.reason}; {outcome.reason}")
+        return self._finish(slot, image, original_tokens, outcome, decision.confidence, decision.decided_by,
+                            {**decision.signals, **outcome.signals})
+
+    def _finish(
+        self, slot: ImageSlot, image: SourceImage, original_tokens: int, outcome: Outcome,
+        confidence: float, decided_by: str, signals: dict[str, object],
+    ) -> Processed:
+        result = ImageResult(
+            index=slot.index,
+            technique=outcome.technique,
+            original_tokens=original_tokens,
+            compressed_tokens=outcome.tokens,
+            confidence=round(float(confidence), 4),
+            reason=outcome.reason,
+            original_bytes=len(image.data),
+            compressed_bytes=outcome.nbytes,
+            original_size=image.size,
+            compressed_size=outcome.size,
+            media_type=outcome.media_type,
+            decided_by=decided_by,
+            signals=signals,
+        )
+        return Processed(outcome.edit, result)

@@ -1,0 +1,1 @@
+"""Running the bundled ONNX models: where they live and how sessions are created."""

@@ -1,0 +1,35 @@
+import numpy as np
+
+from headroom_edge.technique import Technique
+from tests import factories as f
+from tests.techniques.helpers import run_technique
+
+
+def _mean_colour(data: bytes) -> tuple[int, ...]:
+    arr = np.asarray(f.decode(data).convert("RGB"), dtype=float)
+    return tuple(int(v) for v in arr.reshape(-1, 3).mean(axis=0))
+
+
+def test_crop_sends_only_the_named_corner() -> None:
+    data = f.encode(f.quadrants(800), "PNG")
+    outcome, original = run_technique(Technique.CROP, data, "openai", "gpt-4o", question="what is in the top-right corner?")
+    assert outcome.technique is Technique.CROP
+    img = f.decode(outcome.edit.data)
+    # the padded corner: ~ 0.44..1.0 x 0..0.56 of 800 px, native resolution (never enlarged)
+    assert 400 < img.width < 480 and 400 < img.height < 480
+    r, g, b = _mean_colour(outcome.edit.data)
+    assert g > 200 and r < 60  # mostly the green top-right quadrant
+    assert outcome.tokens < original
+
+
+def test_crop_of_bottom_half_on_claude() -> None:
+    data = f.photo_jpeg(1600, 1200)
+    outcome, original = run_technique(Technique.CROP, data, "anthropic", None, question="what's at the bottom?")
+    img = f.decode(outcome.edit.data)
+    assert img.width <= 1568 and img.height < 1200
+    assert outcome.tokens < original
+
+
+def test_crop_without_region_preserves() -> None:
+    outcome, _ = run_technique(Technique.CROP, f.photo_jpeg(), "openai", "gpt-4o", question="what is this?")
+    assert outcome.technique is Technique.PRESERVE and outcome.edit is None

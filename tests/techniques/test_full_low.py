@@ -1,0 +1,89 @@
+"""FULL_LOW per provider and model family, checked on the bytes that would really be sent."""
+
+import pytest
+
+from headroom_edge.imaging import fit_size
+from headroom_edge.techniques.full_low import claude_low_size, patch_budget_size
+from headroom_edge.technique import Technique
+from tests import factories as f
+from tests.techniques.helpers import run_technique
+
+
+def test_fit_size_never_enlarges() -> None:
+    assert fit_size(300, 200, 512, 512) == (300, 200)
+    assert fit_size(2048, 1024, 512, 512) == (512, 256)
+
+
+def test_patch_budget_size() -> None:
+    w, h = patch_budget_size((1800, 2400))
+    assert w % 32 == 0 and h % 32 == 0
+    assert (w // 32) * (h // 32) <= 256
+    assert patch_budget_size((256, 256)) == (256, 256)
+
+
+def test_claude_low_size_uses_the_28px_grid() -> None:
+    w, h = claude_low_size((1024, 1024))
+    assert (w, h) == (504, 504)
+    w, h = claude_low_size((4000, 3000))
+    assert w == 504 and h <= 378
+    assert claude_low_size((400, 300)) == (400, 300)
+
+
+def test_openai_tile_sets_low_detail_and_shrinks_to_512() -> None:
+    outcome, original = run_technique(Technique.FULL_LOW, f.photo_jpeg(), "openai", "gpt-4o")
+    assert original == 765
+    assert outcome.technique is Technique.FULL_LOW
+    assert outcome.tokens == 85
+    assert outcome.edit.detail == "low"
+    img = f.decode(outcome.edit.data)
+    assert img.size == (512, 512)
+    assert outcome.edit.media_type == "image/jpeg"
+
+
+def test_openai_patch_model_downscales_pixels_only() -> None:
+    outcome, original = run_technique(Technique.FULL_LOW, f.photo_jpeg(), "openai", "gpt-4.1-mini")
+    assert outcome.edit.detail is None  # low detail does nothing for patch models
+    img = f.decode(outcome.edit.data)
+    assert (img.width // 32) * (img.height // 32) <= 256
+    assert outcome.tokens < original
+
+
+def test_claude_downscales_to_about_512() -> None:
+    outcome, original = run_technique(Technique.FULL_LOW, f.photo_jpeg(), "anthropic", "claude-sonnet-4-5")
+    assert original == 1369
+    img = f.decode(outcome.edit.data)
+    assert img.size == (504, 504)
+    assert outcome.tokens == 18 * 18
+
+
+def test_gemini3_sets_media_resolution_low() -> None:
+    outcome, original = run_technique(Technique.FULL_LOW, f.photo_jpeg(), "google", "gemini-3-pro-preview")
+    assert original == 1120
+    assert outcome.tokens == 280
+    assert outcome.edit.media_resolution == "MEDIA_RESOLUTION_LOW"
+    assert outcome.edit.data is None  # 1024 px already fits the bandwidth box
+
+
+def test_gemini2_fits_one_tile() -> None:
+    outcome, original = run_technique(Technique.FULL_LOW, f.photo_jpeg(1600, 1200), "google", "gemini-2.5-flash")
+    assert original == 258 * 6  # 3 x 2 tiles of 768
+    img = f.decode(outcome.edit.data)
+    assert max(img.size) == 768
+    assert outcome.tokens == 258
+
+
+def test_small_image_only_gets_the_detail_field() -> None:
+    outcome, _ = run_technique(Technique.FULL_LOW, f.photo_jpeg(400, 300), "openai", "gpt-4o")
+    assert outcome.edit.data is None and outcome.edit.detail == "low"
+
+
+def test_already_small_claude_image_is_untouched() -> None:
+    outcome, _ = run_technique(Technique.FULL_LOW, f.photo_jpeg(300, 200), "anthropic", None)
+    assert outcome.technique is Technique.PRESERVE and outcome.edit is None
+
+
+@pytest.mark.parametrize("content, media_type", [("document", "image/png"), ("photo", "image/jpeg")])
+def test_output_format_follows_content(content: str, media_type: str) -> None:
+    data = f.document_png() if content == "document" else f.encode(f.photo(1200, 1200), "PNG")
+    outcome, _ = run_technique(Technique.FULL_LOW, data, "anthropic", None)
+    assert outcome.edit.media_type == media_type
