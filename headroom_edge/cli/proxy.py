@@ -1,0 +1,111 @@
+"""``headroom-edge proxy``: serve the reverse proxy with uvicorn.
+
+Every flag has a ``HEADROOM_*`` env var twin (``--openai-base-url`` / ``HEADROOM_OPENAI_BASE_URL``);
+flags default to None here so that "not given" falls back to the environment, then to the
+:class:`~headroom_edge.integrations.settings.ProxySettings` default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import Any
+
+from headroom_edge.integrations.settings import LOG_LEVELS, ProxySettings
+
+_FLAGS: tuple[tuple[str, str, type, str], ...] = (
+    # (flag, settings field, type, help)
+    ("--host", "host", str, "interface to listen on (default 127.0.0.1; env HEADROOM_HOST)"),
+    ("--port", "port", int, "port to listen on (default 8787; env HEADROOM_PORT)"),
+    (
+        "--openai-base-url",
+        "openai_base_url",
+        str,
+        "OpenAI upstream (default https://api.openai.com)",
+    ),
+    (
+        "--anthropic-base-url",
+        "anthropic_base_url",
+        str,
+        "Anthropic upstream (default https://api.anthropic.com)",
+    ),
+    (
+        "--google-base-url",
+        "google_base_url",
+        str,
+        "Gemini upstream (default https://generativelanguage.googleapis.com)",
+    ),
+    ("--workers", "workers", int, "compression worker threads (not server processes)"),
+    ("--queue-limit", "queue_limit", int, "compressions allowed to wait before shedding"),
+    ("--time-budget", "time_budget_s", float, "seconds a request may wait for compression"),
+    ("--max-body-bytes", "max_body_bytes", int, "larger bodies are forwarded untouched"),
+    ("--connect-timeout", "connect_timeout_s", float, "upstream connect timeout, seconds"),
+    ("--header-timeout", "header_timeout_s", float, "wait for upstream response headers (504)"),
+)
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register the ``proxy`` subcommand on ``subparsers`` (from ``add_subparsers()``)."""
+    parser = subparsers.add_parser(
+        "proxy",
+        help="run the compressing reverse proxy",
+        description=(
+            "Reverse proxy for OpenAI, Anthropic and Gemini that compresses request images. "
+            "Use OPENAI_BASE_URL=http://HOST:PORT/v1 or ANTHROPIC_BASE_URL=http://HOST:PORT."
+        ),
+    )
+    for flag, dest, kind, help_text in _FLAGS:
+        metavar = flag.lstrip("-").upper().replace("-", "_")
+        parser.add_argument(
+            flag, dest=dest, type=kind, default=None, metavar=metavar, help=help_text
+        )
+    parser.add_argument(
+        "--image-optimize",
+        dest="image_optimize",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="compress images (default on; env HEADROOM_IMAGE_OPTIMIZE=false to turn off)",
+    )
+    parser.add_argument(
+        # Own dest: the top-level parser has a --log-level too, and a subparser default would
+        # overwrite its value in the shared namespace.
+        "--log-level",
+        dest="proxy_log_level",
+        type=str.lower,
+        choices=LOG_LEVELS,
+        default=None,
+        help="proxy log level (default info; env HEADROOM_LOG_LEVEL)",
+    )
+    parser.set_defaults(run=run)
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace) -> ProxySettings:
+    """Env vars, overridden by the flags that were given."""
+    fields = [dest for _, dest, _, _ in _FLAGS] + ["image_optimize"]
+    given = {name: getattr(args, name, None) for name in fields}
+    return ProxySettings.from_env(log_level=getattr(args, "proxy_log_level", None), **given)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until interrupted; returns the process exit code."""
+    import uvicorn
+
+    from headroom_edge.integrations.proxy import create_proxy_app
+
+    settings = settings_from_args(args)
+    level = settings.log_level.upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("headroom_edge").setLevel(level)
+    config = uvicorn.Config(
+        create_proxy_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        # uvicorn's access log prints the query string, and Gemini accepts ?key=<API key>;
+        # our own access line (headroom_edge.proxy) omits it.
+        access_log=False,
+        lifespan="on",
+    )
+    uvicorn.Server(config).run()
+    return 0

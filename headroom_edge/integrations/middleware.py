@@ -1,0 +1,276 @@
+"""ASGI middleware that compresses the images of LLM requests before the app sees them.
+
+Pure ASGI (not ``BaseHTTPMiddleware``) so that it costs nothing on requests it does not touch:
+those go straight to the app with the original ``receive`` and ``send``, and responses, including
+long SSE streams, are never buffered or wrapped in extra tasks.
+
+A request is compressed only when all of these hold, checked cheapest first:
+enabled, POST, the path matches a route, a JSON content type, no ``x-headroom-bypass: true``,
+an encoding we can read (identity or gzip), a declared size under ``max_body_bytes``, and (for
+identity bodies) ``body_may_have_images``. Only then is the body buffered and handed to the
+worker pool. Every failure path sends the client's exact bytes and headers on (fail-open).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from headroom_edge.integrations.compression import (
+    BodyCompressor,
+    BodyRewrite,
+    default_compressor,
+    rewrite_body,
+)
+from headroom_edge.integrations.encoding import (
+    IDENTITY,
+    BadEncoding,
+    BodyTooLarge,
+    body_encoding,
+    is_json,
+)
+from headroom_edge.integrations.metrics import Metrics
+from headroom_edge.integrations.routes import DEFAULT_ROUTES, Route, as_routes, match_route
+from headroom_edge.integrations.workers import Shed, WorkerPool
+from headroom_edge.results import CompressionResult
+
+logger = logging.getLogger("headroom_edge.middleware")
+
+BYPASS_HEADER = "x-headroom-bypass"
+STATE_KEY = "headroom"
+DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+"""Above every provider's request limit (OpenAI 50 MB, Anthropic 32 MB; Gemini's 100 MB inline
+bodies pass through uncompressed rather than being held in memory)."""
+
+_TRUE = {"1", "true", "yes", "on"}
+_DROP_WHEN_REWRITTEN = {b"content-length", b"transfer-encoding"}
+
+
+@dataclass
+class _Body:
+    """What was read from ``receive``: the bytes, and whether that was the whole body."""
+
+    data: bytes
+    complete: bool
+    disconnected: bool = False
+
+
+class HeadroomMiddleware:
+    """Compress images in the bodies of LLM requests (OpenAI, Anthropic, Gemini wire formats).
+
+    Mount with ``app.add_middleware(HeadroomMiddleware, compressor=..., ...)``. The app then sees
+    the rewritten body with a correct ``Content-Length``; the :class:`CompressionResult` is in
+    ``request.scope["state"]["headroom"]`` (``request.state.headroom`` in Starlette/FastAPI)
+    whenever a compression ran, and the response carries ``x-headroom-tokens-before``,
+    ``x-headroom-tokens-after`` and ``x-headroom-technique`` when the request had images.
+
+    ``compressor`` defaults to a new :class:`headroom_edge.ImageCompressor` (created here, unless
+    ``enabled`` is False). ``pool`` may be shared between apps; otherwise one is built from
+    ``max_workers``/``queue_limit``/``time_budget_s`` and closed at lifespan shutdown.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        compressor: BodyCompressor | None = None,
+        *,
+        routes: Iterable[str | Route] = DEFAULT_ROUTES,
+        enabled: bool = True,
+        max_workers: int | None = None,
+        queue_limit: int = 32,
+        time_budget_s: float | None = 10.0,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        add_headers: bool = True,
+        metrics: Metrics | None = None,
+        pool: WorkerPool | None = None,
+    ) -> None:
+        self.app = app
+        self.enabled = enabled
+        self.routes = as_routes(routes)
+        self.max_body_bytes = max_body_bytes
+        self.add_headers = add_headers
+        self.metrics = metrics if metrics is not None else Metrics()
+        self.compressor: BodyCompressor | None = compressor
+        if enabled and compressor is None:
+            self.compressor = default_compressor()
+        self._owns_pool = pool is None
+        self.pool = pool or WorkerPool(max_workers, queue_limit, time_budget_s)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, receive, self._lifespan_send(send))
+            return
+        route = self._route_for(scope)
+        if route is None:
+            await self.app(scope, receive, send)
+            return
+        await self._handle(scope, receive, send, route)
+
+    def _route_for(self, scope: Scope) -> Route | None:
+        """The route to compress for, or None to pass the request straight through."""
+        if scope["type"] != "http" or not self.enabled or self.compressor is None:
+            return None
+        if scope.get("method") != "POST":
+            return None
+        return match_route(self.routes, scope.get("path", ""))
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send, route: Route) -> None:
+        headers = Headers(scope=scope)
+        if not is_json(headers.get("content-type")):
+            await self.app(scope, receive, send)
+            return
+        if headers.get(BYPASS_HEADER, "").strip().lower() in _TRUE:
+            self.metrics.count_bypass()
+            await self.app(scope, receive, send)
+            return
+        encoding = body_encoding(headers.getlist("content-encoding"))
+        if encoding is None:
+            self.metrics.count_fail_open("unsupported_encoding")
+            await self.app(scope, receive, send)
+            return
+        declared = _int_or_none(headers.get("content-length"))
+        if declared is not None and declared > self.max_body_bytes:
+            self.metrics.count_fail_open("too_large")
+            await self.app(scope, receive, send)
+            return
+
+        body = await self._read_body(receive)
+        if not body.complete:
+            # Over the limit mid-stream, or the client left: replay what we read, then the rest.
+            if not body.disconnected:
+                self.metrics.count_fail_open("too_large")
+            replay: list[Message] = [{"type": "http.request", "body": body.data, "more_body": True}]
+            if body.disconnected:
+                replay.append({"type": "http.disconnect"})
+            await self.app(scope, _replaying(replay, receive), send)
+            return
+
+        rewrite = await self._rewrite(body.data, encoding, scope.get("path", ""), route)
+        scope = self._scope_for(scope, rewrite)
+        message = {"type": "http.request", "body": rewrite.body, "more_body": False}
+        if rewrite.result is not None and rewrite.result.images and self.add_headers:
+            send = _with_headers(send, _result_headers(rewrite.result))
+        await self.app(scope, _replaying([message], receive), send)
+
+    async def _read_body(self, receive: Receive) -> _Body:
+        """Buffer the request body, stopping early once it exceeds ``max_body_bytes``."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return _Body(b"".join(chunks), complete=False, disconnected=True)
+            chunk = message.get("body", b"")
+            chunks.append(chunk)
+            size += len(chunk)
+            if not message.get("more_body", False):
+                return _Body(b"".join(chunks), complete=True)
+            if size > self.max_body_bytes:
+                return _Body(b"".join(chunks), complete=False)
+
+    async def _rewrite(self, raw: bytes, encoding: str, path: str, route: Route) -> BodyRewrite:
+        """Run the compressor in the pool; any failure yields the original bytes (fail-open)."""
+        unchanged = BodyRewrite(body=raw, result=None)
+        compressor = self.compressor
+        assert compressor is not None  # _route_for() checked it
+        if encoding == IDENTITY and not compressor.body_may_have_images(raw):
+            return unchanged
+        try:
+            job = partial(
+                rewrite_body,
+                compressor,
+                raw,
+                encoding=encoding,
+                path=path,
+                wire_format=route.wire_format,
+                max_body_bytes=self.max_body_bytes,
+            )
+            rewrite = await self.pool.run(job)
+        except Shed as shed:
+            self.metrics.count_shed(shed.reason)
+            logger.warning("compression shed (%s); request sent uncompressed", shed.reason)
+            return unchanged
+        except BodyTooLarge:
+            self.metrics.count_fail_open("too_large")
+            return unchanged
+        except BadEncoding:
+            self.metrics.count_fail_open("bad_encoding")
+            return unchanged
+        except Exception as exc:  # fail-open: a compressor bug must never break the request
+            self.metrics.count_fail_open("error")
+            logger.warning("compression failed (%s); request sent uncompressed", type(exc).__name__)
+            return unchanged
+        if rewrite.result is not None:
+            self.metrics.record_compression(
+                rewrite.result, len(raw), len(rewrite.body), rewrite.seconds
+            )
+        return rewrite
+
+    def _scope_for(self, scope: Scope, rewrite: BodyRewrite) -> Scope:
+        """A copy of ``scope`` with fixed length headers and the result in ``state``."""
+        if not rewrite.changed and rewrite.result is None:
+            return scope
+        scope = dict(scope)
+        if rewrite.changed:
+            drop = set(_DROP_WHEN_REWRITTEN)
+            if rewrite.decoded:
+                drop.add(b"content-encoding")
+            kept = [(k, v) for k, v in scope["headers"] if k.lower() not in drop]
+            kept.append((b"content-length", str(len(rewrite.body)).encode("ascii")))
+            scope["headers"] = kept
+        state = scope.get("state")
+        if state is None:
+            state = scope["state"] = {}
+        state[STATE_KEY] = rewrite.result
+        return scope
+
+    def _lifespan_send(self, send: Send) -> Send:
+        """Close a pool we own once the app reports shutdown complete."""
+
+        async def lifespan_send(message: Message) -> None:
+            if message["type"] == "lifespan.shutdown.complete" and self._owns_pool:
+                self.pool.close(wait=False)
+            await send(message)
+
+        return lifespan_send
+
+
+def _replaying(messages: list[Message], receive: Receive) -> Receive:
+    """A ``receive`` that yields ``messages`` first, then defers to the real one."""
+    pending = list(messages)
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay
+
+
+def _result_headers(result: CompressionResult) -> list[tuple[bytes, bytes]]:
+    return [
+        (b"x-headroom-tokens-before", str(result.original_tokens).encode("ascii")),
+        (b"x-headroom-tokens-after", str(result.compressed_tokens).encode("ascii")),
+        (b"x-headroom-technique", result.technique.value.encode("ascii")),
+    ]
+
+
+def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), *extra]}
+        await send(message)
+
+    return send_with_headers
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None

@@ -1,0 +1,89 @@
+"""The reverse-proxy app: middleware + forwarder + health and metrics endpoints.
+
+``create_proxy_app(settings)`` returns a plain Starlette app, so it can be served by the CLI,
+embedded in tests, or mounted in a larger ASGI app. Point SDKs at it unchanged:
+``OPENAI_BASE_URL=http://localhost:8787/v1``, ``ANTHROPIC_BASE_URL=http://localhost:8787``,
+google-genai ``http_options={"base_url": "http://localhost:8787"}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from headroom_edge._version import __version__
+from headroom_edge.integrations.compression import BodyCompressor
+from headroom_edge.integrations.metrics import Metrics
+from headroom_edge.integrations.middleware import HeadroomMiddleware
+from headroom_edge.integrations.settings import ProxySettings
+from headroom_edge.integrations.upstream import Forwarder, Timeouts, Upstreams
+from headroom_edge.integrations.workers import WorkerPool
+
+PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def create_proxy_app(
+    settings: ProxySettings | None = None,
+    *,
+    compressor: BodyCompressor | None = None,
+    metrics: Metrics | None = None,
+) -> Starlette:
+    """Build the proxy. ``compressor`` defaults to a new ``ImageCompressor`` when
+    ``settings.image_optimize`` is on; ``metrics`` to a fresh :class:`Metrics` (exposed on
+    ``app.state.metrics``)."""
+    settings = settings or ProxySettings()
+    metrics = metrics if metrics is not None else Metrics()
+    forwarder = Forwarder(
+        Upstreams.from_urls(
+            settings.openai_base_url, settings.anthropic_base_url, settings.google_base_url
+        ),
+        timeouts=Timeouts(connect_s=settings.connect_timeout_s, header_s=settings.header_timeout_s),
+        metrics=metrics,
+        trust_env=settings.trust_env,
+    )
+    pool = WorkerPool(settings.workers, settings.queue_limit, settings.time_budget_s)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with forwarder:
+            try:
+                yield
+            finally:
+                pool.close(wait=False)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse(
+            {"status": "ok", "version": __version__, "image_optimize": settings.image_optimize}
+        )
+
+    async def metrics_endpoint(request: Request) -> Response:
+        return PlainTextResponse(metrics.render(), media_type=PROMETHEUS_CONTENT_TYPE)
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
+            Route("/{path:path}", forwarder, methods=ALL_METHODS),
+        ],
+        middleware=[
+            Middleware(
+                HeadroomMiddleware,
+                compressor=compressor,
+                enabled=settings.image_optimize,
+                max_body_bytes=settings.max_body_bytes,
+                metrics=metrics,
+                pool=pool,
+            )
+        ],
+        lifespan=lifespan,
+    )
+    app.state.metrics = metrics
+    app.state.settings = settings
+    return app

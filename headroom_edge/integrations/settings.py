@@ -1,0 +1,103 @@
+"""The proxy's one settings object: built from ``HEADROOM_*`` env vars, then CLI flags.
+
+Every field can be set as ``HEADROOM_<FIELD>`` (``HEADROOM_PORT=9000``,
+``HEADROOM_IMAGE_OPTIMIZE=false``, ``HEADROOM_OPENAI_BASE_URL=...``); flags given on the command
+line win over the environment, which wins over the defaults. Keeping it a frozen dataclass means
+the app factory, the CLI and tests all pass the same explicit object around.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from headroom_edge.integrations.middleware import DEFAULT_MAX_BODY_BYTES
+from headroom_edge.integrations.workers import default_workers
+
+ENV_PREFIX = "HEADROOM_"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+@dataclass(frozen=True)
+class ProxySettings:
+    """Everything ``create_proxy_app`` and ``headroom-edge proxy`` need."""
+
+    host: str = "127.0.0.1"
+    """Loopback by default: the proxy forwards whatever credentials clients send, so exposing
+    it on a network interface must be a deliberate choice."""
+    port: int = 8787
+    image_optimize: bool = True
+    """False forwards every body byte-identical (the compressor is never loaded)."""
+    openai_base_url: str = "https://api.openai.com"
+    anthropic_base_url: str = "https://api.anthropic.com"
+    google_base_url: str = "https://generativelanguage.googleapis.com"
+    workers: int = field(default_factory=default_workers)
+    """Compression worker threads (not server processes: one process keeps one connection pool
+    and one set of metrics)."""
+    queue_limit: int = 32
+    """Compressions allowed to wait for a worker; beyond that requests go out uncompressed."""
+    time_budget_s: float = 10.0
+    """Longest a request waits for its compression before it is sent uncompressed."""
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    connect_timeout_s: float = 10.0
+    header_timeout_s: float = 600.0
+    """Wait for the upstream's response headers (504 after). Non-streaming completions send
+    headers only when the whole answer is ready, so this is long; streams have no read timeout."""
+    log_level: str = "info"
+    trust_env: bool = True
+    """Honour HTTPS_PROXY/NO_PROXY/SSL_CERT_FILE for the upstream connections."""
+
+    def __post_init__(self) -> None:
+        for name in ("openai_base_url", "anthropic_base_url", "google_base_url"):
+            url = getattr(self, name)
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"{name} must start with http:// or https://, got {url!r}")
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"port must be in 0..65535, got {self.port}")
+        if self.workers < 1:
+            raise ValueError("workers must be >= 1")
+        if self.queue_limit < 0:
+            raise ValueError("queue_limit must be >= 0")
+        if self.log_level.lower() not in LOG_LEVELS:
+            raise ValueError(f"log_level must be one of {', '.join(LOG_LEVELS)}")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> ProxySettings:
+        """Defaults, then ``HEADROOM_*`` variables, then ``overrides`` whose value is not None."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is not None and raw.strip() != "":
+                values[f.name] = _parse(f, raw.strip())
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def with_changes(self, **changes: Any) -> ProxySettings:
+        return dataclasses.replace(self, **changes)
+
+
+def _parse(f: dataclasses.Field[Any], raw: str) -> Any:
+    """Convert one env var by the field's annotated type, naming the variable on error."""
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    name = ENV_PREFIX + f.name.upper()
+    try:
+        if kind == "bool":
+            low = raw.lower()
+            if low in _TRUE:
+                return True
+            if low in _FALSE:
+                return False
+            raise ValueError("expected true/false")
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        return raw
+    except ValueError as exc:
+        raise ValueError(f"{name}={raw!r}: {exc}") from None

@@ -1,0 +1,316 @@
+"""Forwarding proxy requests to the real providers over one shared ``httpx.AsyncClient``.
+
+Design constraints, and how they are met:
+
+* **Never an open proxy.** The target URL is always one of the configured base URLs plus the
+  request's own path; absolute-form request targets and ``//host`` paths are refused (400), and
+  paths that belong to no provider are refused (404).
+* **Credentials untouched and unlogged.** Request headers are copied as they came, minus the
+  hop-by-hop set; the access line holds method, path (never the query: Gemini accepts
+  ``?key=``), status, upstream, duration and byte counts only.
+* **Streaming.** Request bodies stream up, responses stream down chunk by chunk with
+  ``aiter_raw`` (SSE included), with the upstream's ``content-encoding`` kept since the bytes
+  are passed on still encoded. Streams have no read timeout; the wait for response headers is
+  bounded (504), connecting is bounded (502/504). A client that disconnects closes the upstream
+  response, so the provider stops generating.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+
+import anyio
+import httpx
+from starlette.datastructures import Headers
+from starlette.types import Message, Receive, Scope, Send
+
+from headroom_edge.integrations.metrics import Metrics
+from headroom_edge.integrations.routes import DEFAULT_ROUTES, match_route
+
+logger = logging.getLogger("headroom_edge.proxy")
+
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+    }
+)
+"""Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus ``host``,
+which httpx sets from the upstream URL."""
+
+
+@dataclass(frozen=True)
+class Upstream:
+    name: str
+    base_url: str
+
+    def url_for(self, raw_path: str, query: str) -> str:
+        url = self.base_url.rstrip("/") + raw_path
+        return f"{url}?{query}" if query else url
+
+
+@dataclass(frozen=True)
+class Upstreams:
+    """The three configured providers and the rule that picks one for a request."""
+
+    openai: Upstream
+    anthropic: Upstream
+    google: Upstream
+
+    @classmethod
+    def from_urls(cls, openai: str, anthropic: str, google: str) -> Upstreams:
+        return cls(
+            Upstream("openai", openai), Upstream("anthropic", anthropic), Upstream("google", google)
+        )
+
+    def pick(self, path: str, headers: Mapping[str, str]) -> Upstream | None:
+        """Anthropic by path or ``anthropic-version``; Google by path or ``x-goog-api-key``;
+        any other ``/v1/...`` path is OpenAI; anything else has no upstream."""
+        if (
+            path == "/v1/messages"
+            or path.startswith("/v1/messages/")
+            or "anthropic-version" in headers
+        ):
+            return self.anthropic
+        if (
+            path.startswith(("/v1beta/", "/upload/", "/v1alpha/"))
+            or (path.startswith("/v1/models/") and ":" in path.rsplit("/", 1)[-1])
+            or "x-goog-api-key" in headers
+        ):
+            return self.google
+        if path.startswith("/v1/"):
+            return self.openai
+        return None
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect_s: float = 10.0
+    header_s: float = 600.0
+    write_s: float = 60.0
+    pool_s: float = 30.0
+
+
+@dataclass
+class _Exchange:
+    """Per-request bookkeeping for the access log and metrics."""
+
+    method: str
+    path: str
+    route: str
+    upstream: str = "-"
+    status: int = 0
+    bytes_in: int = 0
+    bytes_out: int = 0
+    body_done: bool = False
+    started: float = field(default_factory=time.perf_counter)
+
+
+class _ClientGone(Exception):
+    """The client disconnected while we were still reading its request body."""
+
+
+class Forwarder:
+    """The proxy's catch-all ASGI endpoint. Use as ``async with forwarder:`` around serving."""
+
+    def __init__(
+        self,
+        upstreams: Upstreams,
+        *,
+        timeouts: Timeouts | None = None,
+        metrics: Metrics | None = None,
+        trust_env: bool = True,
+    ) -> None:
+        self.upstreams = upstreams
+        self.timeouts = timeouts or Timeouts()
+        self.metrics = metrics if metrics is not None else Metrics()
+        self.trust_env = trust_env
+        self._client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> Forwarder:
+        t = self.timeouts
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(connect=t.connect_s, read=None, write=t.write_s, pool=t.pool_s),
+            follow_redirects=False,
+            trust_env=self.trust_env,
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
+        )
+        # httpx adds Accept, Accept-Encoding and User-Agent defaults to every request. Forwarded
+        # requests must carry only the client's headers: an Accept-Encoding the client never
+        # sent would get it raw gzip it did not ask for.
+        for name in ("accept", "accept-encoding", "user-agent"):
+            self._client.headers.pop(name, None)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        matched = match_route(DEFAULT_ROUTES, path)
+        ex = _Exchange(scope.get("method", "GET"), path, matched.name if matched else "other")
+        try:
+            await self._forward(scope, receive, send, ex)
+        finally:
+            self.metrics.count_request(ex.route, ex.upstream, ex.status)
+            logger.info(
+                "%s %s -> %s %s %.1fms in=%d out=%d",
+                ex.method,
+                ex.path if ex.path.startswith("/") else "<invalid>",
+                ex.upstream,
+                ex.status,
+                (time.perf_counter() - ex.started) * 1000,
+                ex.bytes_in,
+                ex.bytes_out,
+            )
+
+    async def _forward(self, scope: Scope, receive: Receive, send: Send, ex: _Exchange) -> None:
+        raw_path = scope.get("raw_path") or ex.path.encode("utf-8")
+        if not raw_path.startswith(b"/") or raw_path.startswith(b"//"):
+            await _error(
+                send, ex, 400, "bad_request", "Only origin-form request targets are served."
+            )
+            return
+        headers = Headers(scope=scope)
+        upstream = self.upstreams.pick(ex.path, headers)
+        if upstream is None:
+            await _error(send, ex, 404, "not_found", f"No provider serves {ex.path}.")
+            return
+        ex.upstream = upstream.name
+        if self._client is None:
+            raise RuntimeError("Forwarder used outside 'async with' (app lifespan not running?)")
+
+        query = scope.get("query_string", b"").decode("latin-1")
+        url = upstream.url_for(raw_path.decode("latin-1"), query)
+        has_body = "content-length" in headers or "transfer-encoding" in headers
+        request = self._client.build_request(
+            ex.method,
+            url,
+            headers=_forward_headers(scope["headers"]),
+            content=self._request_body(receive, ex) if has_body else None,
+        )
+        if not has_body:
+            ex.body_done = True
+        try:
+            with anyio.fail_after(self.timeouts.header_s):
+                response = await self._client.send(request, stream=True)
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            self.metrics.count_upstream_error(upstream.name, "timeout")
+            await _error(send, ex, 504, "upstream_timeout", _describe(upstream, exc, "timed out"))
+            return
+        except _ClientGone:
+            ex.status = 499
+            return
+        except httpx.TransportError as exc:
+            self.metrics.count_upstream_error(upstream.name, "unreachable")
+            await _error(send, ex, 502, "upstream_unreachable", _describe(upstream, exc, "failed"))
+            return
+        try:
+            await self._relay(response, receive, send, ex)
+        finally:
+            await response.aclose()
+
+    async def _request_body(self, receive: Receive, ex: _Exchange) -> AsyncIterator[bytes]:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise _ClientGone()
+            chunk = message.get("body", b"")
+            ex.bytes_in += len(chunk)
+            if chunk:
+                yield chunk
+            if not message.get("more_body", False):
+                ex.body_done = True
+                return
+
+    async def _relay(
+        self, response: httpx.Response, receive: Receive, send: Send, ex: _Exchange
+    ) -> None:
+        """Stream the upstream response down; stop (and close upstream) if the client leaves."""
+        ex.status = response.status_code
+        headers = [
+            (k.lower(), v)
+            for k, v in response.headers.raw
+            if k.lower().decode("latin-1") not in HOP_BY_HOP
+        ]
+        async with anyio.create_task_group() as tg:
+            if ex.body_done:
+                # receive() is ours again only once the body was read; then it yields only
+                # http.disconnect (uvicorn), which is when we stop pulling from upstream.
+                tg.start_soon(_cancel_on_disconnect, receive, tg.cancel_scope)
+            await send(
+                {"type": "http.response.start", "status": response.status_code, "headers": headers}
+            )
+            try:
+                async for chunk in response.aiter_raw():
+                    ex.bytes_out += len(chunk)
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            except httpx.TransportError as exc:
+                # Headers are gone already: all we can do is cut the stream so the client sees
+                # an incomplete response rather than a silently truncated one.
+                logger.warning(
+                    "upstream %s broke mid-response (%s)", ex.upstream, type(exc).__name__
+                )
+                self.metrics.count_upstream_error(ex.upstream, "broken_stream")
+                tg.cancel_scope.cancel()
+                return
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            tg.cancel_scope.cancel()
+
+
+async def _cancel_on_disconnect(receive: Receive, scope: anyio.CancelScope) -> None:
+    while True:
+        message: Message = await receive()
+        if message["type"] == "http.disconnect":
+            scope.cancel()
+            return
+
+
+def _forward_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """Client headers minus hop-by-hop ones and any named in ``Connection``."""
+    named: set[str] = set()
+    for key, value in raw:
+        if key.lower() == b"connection":
+            named.update(t.strip().lower() for t in value.decode("latin-1").split(","))
+    drop = HOP_BY_HOP | named
+    return [(k, v) for k, v in raw if k.decode("latin-1").lower() not in drop]
+
+
+def _describe(upstream: Upstream, exc: BaseException, what: str) -> str:
+    kind = type(exc).__name__
+    return f"Upstream {upstream.name} ({upstream.base_url}) {what}: {kind}."
+
+
+async def _error(send: Send, ex: _Exchange, status: int, kind: str, message: str) -> None:
+    """A JSON error both OpenAI and Anthropic SDKs surface (``error.message``)."""
+    ex.status = status
+    body = json.dumps(
+        {"type": "error", "error": {"type": f"headroom_{kind}", "message": message}}
+    ).encode("utf-8")
+    ex.bytes_out += len(body)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode("ascii")),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body, "more_body": False})

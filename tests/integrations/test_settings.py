@@ -1,0 +1,45 @@
+"""ProxySettings: defaults, HEADROOM_* env vars, overrides and validation."""
+
+from __future__ import annotations
+
+import pytest
+
+from headroom_edge.integrations import ProxySettings
+
+
+def test_defaults_are_safe() -> None:
+    s = ProxySettings()
+    assert s.host == "127.0.0.1" and s.port == 8787 and s.image_optimize is True
+    assert s.openai_base_url == "https://api.openai.com"
+    assert s.anthropic_base_url == "https://api.anthropic.com"
+    assert s.google_base_url == "https://generativelanguage.googleapis.com"
+
+
+def test_env_then_overrides() -> None:
+    env = {
+        "HEADROOM_PORT": "9001",
+        "HEADROOM_IMAGE_OPTIMIZE": "false",
+        "HEADROOM_OPENAI_BASE_URL": "http://gateway.local:8080/openai",
+        "HEADROOM_TIME_BUDGET_S": "2.5",
+        "HEADROOM_HOST": "",  # empty means unset
+        "UNRELATED": "x",
+    }
+    s = ProxySettings.from_env(env, port=9002, host=None)
+    assert s.port == 9002  # the flag wins
+    assert s.host == "127.0.0.1"
+    assert s.image_optimize is False and s.time_budget_s == 2.5
+    assert s.openai_base_url == "http://gateway.local:8080/openai"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"HEADROOM_PORT": "eighty"}, "HEADROOM_PORT"),
+        ({"HEADROOM_IMAGE_OPTIMIZE": "maybe"}, "HEADROOM_IMAGE_OPTIMIZE"),
+        ({"HEADROOM_GOOGLE_BASE_URL": "ftp://x"}, "google_base_url"),
+        ({"HEADROOM_WORKERS": "0"}, "workers"),
+    ],
+)
+def test_bad_values_name_the_setting(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ProxySettings.from_env(env)

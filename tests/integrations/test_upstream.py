@@ -1,0 +1,38 @@
+"""Which provider a proxied request goes to."""
+
+from __future__ import annotations
+
+import pytest
+
+from headroom_edge.integrations.upstream import Upstreams
+
+UP = Upstreams.from_urls("https://o.example", "https://a.example", "https://g.example")
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "expected"),
+    [
+        ("/v1/messages", {}, "anthropic"),
+        ("/v1/messages/count_tokens", {}, "anthropic"),
+        ("/v1/models", {"anthropic-version": "2023-06-01"}, "anthropic"),
+        ("/v1/chat/completions", {}, "openai"),
+        ("/v1/models", {}, "openai"),
+        ("/v1/responses", {}, "openai"),
+        ("/v1beta/models/gemini-2.5-flash:generateContent", {}, "google"),
+        ("/v1/models/gemini-2.5-flash:streamGenerateContent", {}, "google"),
+        ("/upload/v1beta/files", {}, "google"),
+        ("/v1/files", {"x-goog-api-key": "k"}, "google"),
+        ("/healthz2", {}, None),
+        ("/", {}, None),
+        ("/v2/chat/completions", {}, None),
+    ],
+)
+def test_pick(path: str, headers: dict[str, str], expected: str | None) -> None:
+    chosen = UP.pick(path, headers)
+    assert (chosen.name if chosen else None) == expected
+
+
+def test_url_keeps_base_path_and_query() -> None:
+    assert UP.openai.url_for("/v1/models", "a=1") == "https://o.example/v1/models?a=1"
+    up = Upstreams.from_urls("http://gw:8080/openai/", "http://a", "http://g").openai
+    assert up.url_for("/v1/chat/completions", "") == "http://gw:8080/openai/v1/chat/completions"
