@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from headroom_edge.config import CompressionConfig
-from headroom_edge.decision.decider import Decider, RulesDecider
+from headroom_edge.decision.decider import Decider, PolicyDecider, RouterDecider, RulesDecider
 from headroom_edge.formats import detect_format, format_for_messages, get_format
 from headroom_edge.formats.base import WireFormat, apply_edits
 from headroom_edge.pipeline import ImagePipeline
@@ -57,7 +57,8 @@ class ImageCompressor:
 
     Args:
         model_id: folder of the query-router model; None uses the bundled ``models/router``.
-            Without router files the documented question rules decide (and results say so).
+            Without router files the documented question rules decide (and results say so);
+            a model_id that cannot be loaded is an error.
         use_siglip: use the SigLIP image encoder when its model files are installed.
         device: None (CUDA when onnxruntime has it, else CPU), "cpu" or "cuda".
         config: the :class:`CompressionConfig`; defaults are the safe, documented behaviour.
@@ -98,7 +99,34 @@ class ImageCompressor:
         return self._decider
 
     def _build_decider(self) -> Decider:
-        return RulesDecider()
+        """Router (or rules when its files are missing) wrapped in the image-analysis policy."""
+        from headroom_edge.analysis.signals import ImageAnalyzer
+        from headroom_edge.router import QueryRouter, RouterUnavailableError
+
+        inner: Decider
+        try:
+            inner = RouterDecider(QueryRouter(model_dir=self.model_id, device=self.device,
+                                              min_confidence=None))
+        except RouterUnavailableError as exc:
+            if self.model_id is not None:
+                raise  # an explicitly named router that cannot load is the caller's error
+            logger.warning("query router unavailable, using the question rules: %s", exc)
+            inner = RulesDecider()
+        return PolicyDecider(inner, ImageAnalyzer(_LazyOcr(self), self._build_siglip()))
+
+    def _build_siglip(self) -> Any | None:
+        if not self.use_siglip:
+            return None
+        from headroom_edge.analysis.siglip import SiglipScorer, SiglipUnavailableError, is_available
+
+        if not is_available():
+            logger.info("SigLIP not installed (models/siglip): image analysis uses the OCR detector only")
+            return None
+        try:
+            return SiglipScorer(options=self.session_options)
+        except SiglipUnavailableError as exc:
+            logger.warning("SigLIP unavailable: %s", exc)
+            return None
 
     @property
     def ocr(self) -> Any | None:

@@ -35,8 +35,9 @@ class CompressionConfig:
     layout (tables, forms, reading order), and the thumbnail costs only the low-detail price."""
     min_ocr_confidence: float = 0.80
     """Mean recognition confidence below which transcode falls back to preserve."""
-    min_ocr_chars: int = 8
-    """Fewer recognised characters than this means 'no real text': transcode falls back."""
+    min_ocr_chars: int = 2
+    """Fewer recognised characters than this means 'no real text': transcode falls back.
+    Kept low on purpose: a sign reading "EXIT" or "24" is real text; confidence is the guard."""
     jpeg_quality: int = 85
     limits: ImageLimits = field(default_factory=ImageLimits)
     patch_multipliers: tuple[tuple[str, float], ...] = ()

@@ -10,7 +10,7 @@ import io
 from functools import lru_cache
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont  # noqa: F401  (Image re-exported for tests)
 
 LOREM = (
     "Invoice 2291 from Northwind Traders. Item one: copper wire, 12 rolls at 4.50 each. "

@@ -1,17 +1,29 @@
 """The object the compressor asks "which technique for this image?".
 
 A decider sees the question and the source image (header info, pixels on demand) and returns a
-:class:`Decision`. ``RulesDecider`` uses only the question rules; the trained router and image
-analysis plug in behind the same method.
+:class:`Decision`. Three layers, each replaceable:
+
+* :class:`RulesDecider`: the documented question rules (fallback without router files);
+* :class:`RouterDecider`: the trained int8 MiniLM query router;
+* :class:`PolicyDecider`: wraps either and lets measured image signals change the technique
+  (see :mod:`headroom_edge.decision.policy`).
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from headroom_edge.decision.base import Decision
+from headroom_edge.decision.policy import review
+from headroom_edge.decision.regions import parse_region
 from headroom_edge.decision.rules import RuleSelector
+from headroom_edge.technique import Technique
 from headroom_edge.techniques.base import SourceImage, TechniqueContext
+from headroom_edge.techniques.full_low import low_plan
+
+if TYPE_CHECKING:
+    from headroom_edge.analysis.signals import ImageAnalyzer
+    from headroom_edge.router import QueryRouter
 
 
 class Decider(Protocol):
@@ -30,3 +42,45 @@ class RulesDecider:
 
     def decide(self, question: str, source: SourceImage, ctx: TechniqueContext) -> Decision:
         return self.rules.select(question)
+
+
+class RouterDecider:
+    """The trained query router; the region of a CROP comes from the question's words."""
+
+    name = "router"
+
+    def __init__(self, router: QueryRouter) -> None:
+        self.router = router
+
+    def decide(self, question: str, source: SourceImage, ctx: TechniqueContext) -> Decision:
+        route = self.router.classify(question)
+        probabilities = {k: round(v, 4) for k, v in route.probabilities.items()}
+        if route.fallback:
+            reason = f"router unsure ({route.confidence:.2f}): safe choice {route.technique.value}"
+        else:
+            reason = f"router: {route.technique.value} ({route.confidence:.2f})"
+        region = parse_region(question) if route.technique is Technique.CROP else None
+        return Decision(route.technique, route.confidence, reason, self.name, region,
+                        {"router_probabilities": probabilities})
+
+
+class PolicyDecider:
+    """Lets image analysis overrule the question where the image demands it.
+
+    Analysis runs only for decisions it can change (FULL_LOW, TRANSCODE), so preserve and crop
+    questions pay nothing for it.
+    """
+
+    def __init__(self, inner: Decider, analyzer: ImageAnalyzer) -> None:
+        self.inner = inner
+        self.analyzer = analyzer
+        self.name = f"{inner.name}+policy"
+
+    def decide(self, question: str, source: SourceImage, ctx: TechniqueContext) -> Decision:
+        decision = self.inner.decide(question, source, ctx)
+        if decision.technique not in (Technique.FULL_LOW, Technique.TRANSCODE):
+            return decision
+        low_size = low_plan(ctx, source.size)[0]
+        purpose = "presence" if decision.technique is Technique.TRANSCODE else "legibility"
+        signals = self.analyzer.analyze(source, low_size, purpose)
+        return review(decision, signals, original_size=source.size, low_size=low_size)

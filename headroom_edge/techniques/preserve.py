@@ -6,4 +6,4 @@ from headroom_edge.techniques.base import Outcome, SourceImage, TechniqueContext
 
 
 def apply_preserve(source: SourceImage, ctx: TechniqueContext) -> Outcome:
-    return untouched(source, ctx, "fine detail needed: image sent as is")
+    return untouched(source, ctx, "image sent as is")

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from headroom_edge.technique import Technique
 from tests import factories as f
@@ -33,3 +34,18 @@ def test_crop_of_bottom_half_on_claude() -> None:
 def test_crop_without_region_preserves() -> None:
     outcome, _ = run_technique(Technique.CROP, f.photo_jpeg(), "openai", "gpt-4o", question="what is this?")
     assert outcome.technique is Technique.PRESERVE and outcome.edit is None
+
+
+def test_crop_of_a_small_image_keeps_a_legible_minimum() -> None:
+    data = f.encode(f.quadrants(300), "PNG")
+    outcome, _ = run_technique(Technique.CROP, data, "anthropic", None, question="top-left corner")
+    img = f.decode(outcome.edit.data)
+    assert img.size == (224, 224)
+
+
+def test_at_least_grows_around_the_centre_and_stays_inside() -> None:
+    from headroom_edge.techniques.crop import at_least
+
+    assert at_least((0.9, 0.0, 1.0, 0.1), (1000, 1000), 224) == pytest.approx((0.776, 0.0, 1.0, 0.224))
+    assert at_least((0.0, 0.0, 0.5, 0.5), (1000, 1000), 224) == (0.0, 0.0, 0.5, 0.5)
+    assert at_least((0.2, 0.2, 0.3, 0.3), (100, 100), 224) == (0.0, 0.0, 1.0, 1.0)

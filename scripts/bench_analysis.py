@@ -1,0 +1,57 @@
+"""Median latency of the image analysis (signals that can change a decision) on 1024x1024 images.
+
+Run: .venv/bin/python scripts/bench_analysis.py [--runs 30]
+Prints the p50/p90 of ImageAnalyzer.analyze for a photo, a text page and a screenshot, for both
+purposes (legibility: a full_low question; presence: a transcode question), plus the signals found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from headroom_edge.analysis.signals import ImageAnalyzer  # noqa: E402
+from headroom_edge.config import CompressionConfig  # noqa: E402
+from headroom_edge.imaging import engine, probe_image  # noqa: E402
+from headroom_edge.ocr import OcrEngine  # noqa: E402
+from headroom_edge.techniques.base import SourceImage  # noqa: E402
+from tests import factories as f  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    config = CompressionConfig()
+    images = {
+        "photo 1024 jpeg": f.photo_jpeg(1024, 1024),
+        "page 1024 png": f.encode(f.document(1024, 1024, size=18), "PNG"),
+        "screenshot 1024 png": f.encode(f.screenshot(1024, 1024), "PNG"),
+    }
+    ocr = OcrEngine()
+    print(f"imaging engine: {engine.detect_engine().name}")
+    analyzer = ImageAnalyzer(ocr, None)
+    for purpose in ("legibility", "presence"):
+        for name, data in images.items():
+            times = []
+            signals = None
+            for _ in range(args.runs + 3):
+                source = SourceImage(data=data, info=probe_image(data, config.limits), config=config)
+                start = time.perf_counter()
+                signals = analyzer.analyze(source, (512, 512), purpose)
+                times.append(time.perf_counter() - start)
+            times = sorted(times[3:])
+            p50 = statistics.median(times) * 1000
+            p90 = times[int(len(times) * 0.9) - 1] * 1000
+            print(f"{purpose:10s}  {name:22s} p50 {p50:6.2f} ms  p90 {p90:6.2f} ms  "
+                  f"text_boxes={signals.text_boxes} smallest={signals.smallest_text_px} "
+                  f"graphic={signals.graphic} loss={signals.low_detail_loss:.2f}")
+
+
+if __name__ == "__main__":
+    main()
