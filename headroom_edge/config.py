@@ -46,6 +46,17 @@ class CompressionConfig:
     """Below this router confidence the safe technique (preserve) is chosen."""
     cache_size: int = 512
     """Entries in the per-compressor decision cache (keyed by content hash)."""
+    fetch_urls: bool = False
+    """Fetch ``https`` image URLs, compress them and send them inline. Off by default: fetching
+    makes this process open connections that clients choose (see headroom_edge.fetch for the
+    SSRF guards). A URL that cannot be fetched is left untouched, with the reason recorded."""
+    fetch_max_bytes: int = 20 * 1024 * 1024
+    """Largest image body a fetch will download; larger ones are left as URLs."""
+    fetch_timeout_s: float = 5.0
+    """Time budget of one fetch, redirects included."""
+    fetch_allowed_hosts: tuple[str, ...] = ()
+    """Empty: any public host. Otherwise exact host names or ``.suffix`` entries (subdomains).
+    The address checks apply to allow-listed hosts too."""
 
     def with_changes(self, **changes: Any) -> CompressionConfig:
         return replace(self, **changes)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from headroom_edge.config import CompressionConfig
 from headroom_edge.cache import LRUCache
+from headroom_edge.fetch import FetchedImage, FetchError, SafeFetcher
 from headroom_edge.formats.base import ImageEdit, ImageSlot
 from headroom_edge.formats.datauri import decode_base64
 from headroom_edge.imaging import ImageError, probe_image
@@ -26,6 +27,11 @@ from headroom_edge.techniques.base import Outcome, SourceImage, TechniqueContext
 if TYPE_CHECKING:
     from headroom_edge.decision.decider import Decider
     from headroom_edge.ocr import OcrEngine
+
+OVER_LIMIT = "limit"
+"""``ImageResult.decided_by`` of an image whose decoded payload is over
+``ImageLimits.max_payload_bytes``: passed through untouched (integrations may refuse the request
+instead, e.g. the proxy's 413)."""
 
 logger = logging.getLogger("headroom_edge.pipeline")
 
@@ -71,11 +77,16 @@ class ImagePipeline:
         decider: Decider,
         ocr: OcrEngine | None,
         cache: LRUCache[CacheKey, Processed] | None = None,
+        fetcher: SafeFetcher | None = None,
     ) -> None:
         self.config = config
         self.decider = decider
         self.ocr = ocr
         self.cache = cache if cache is not None else LRUCache(config.cache_size)
+        self.fetcher: SafeFetcher | None = None
+        """Used only when ``config.fetch_urls`` is on; None there builds the default one."""
+        if config.fetch_urls:
+            self.fetcher = fetcher if fetcher is not None else SafeFetcher.from_config(config)
 
     def process(self, slot: ImageSlot, provider: str, model: str | None) -> Processed:
         started = time.perf_counter()
@@ -95,6 +106,8 @@ class ImagePipeline:
 
     def _process(self, slot: ImageSlot, provider: str, model: str | None) -> Processed:
         source = slot.source
+        if source.kind == "url" and self.fetcher is not None:
+            return self._process_url(slot, provider, model)
         if source.kind != "base64" or source.data is None:
             what = "URL" if source.kind == "url" else "file id"
             return Processed(None, ImageResult(
@@ -114,9 +127,53 @@ class ImagePipeline:
             self.cache.put(key, processed)
         return processed
 
+    def _process_url(self, slot: ImageSlot, provider: str, model: str | None) -> Processed:
+        """Fetch a URL image (SSRF-guarded), then decide on its bytes like an inline one.
+
+        A rewrite with new bytes turns the part into inline data (each format's ``render`` does
+        that for url sources); a detail-only edit keeps the URL; any fetch failure leaves the
+        part exactly as sent, with the reason in the result. Results name the host only: the
+        path and query of a signed URL are credentials.
+        """
+        assert self.fetcher is not None and slot.source.url is not None
+        try:
+            fetched = self.fetcher.fetch(slot.source.url)
+        except FetchError as exc:
+            logger.info("image %s: URL not fetched: %s", slot.location, _safe_error(exc))
+            return Processed(None, ImageResult(
+                index=slot.index, technique=Technique.PRESERVE, original_tokens=0, compressed_tokens=0,
+                confidence=1.0, reason=f"image given by URL: not fetched ({exc}); left untouched",
+                decided_by="skip", error=_safe_error(exc),
+            ))
+        key: CacheKey = (
+            hashlib.blake2b(b"fetched\0" + fetched.data, digest_size=20).digest(),
+            slot.question, provider, model, slot.detail, slot.media_resolution,
+        )
+        hit = self.cache.get(key)
+        if hit is None:
+            hit = self._decide_on_bytes(slot, provider, model, fetched.data)
+            if hit.result.error is None:
+                self.cache.put(key, hit)
+        else:
+            hit = Processed(hit.edit, replace(hit.result, cached=True))
+        return Processed(hit.edit, replace(
+            hit.result, index=slot.index, reason=f"{_fetched_note(fetched)}; {hit.result.reason}",
+        ))
+
     def _decide_and_apply(self, slot: ImageSlot, provider: str, model: str | None) -> Processed:
         assert slot.source.data is not None
-        data = decode_base64(slot.source.data)
+        return self._decide_on_bytes(slot, provider, model, decode_base64(slot.source.data))
+
+    def _decide_on_bytes(self, slot: ImageSlot, provider: str, model: str | None, data: bytes) -> Processed:
+        limit = self.config.limits.max_payload_bytes
+        if len(data) > limit:
+            return Processed(None, ImageResult(
+                index=slot.index, technique=Technique.PRESERVE, original_tokens=0, compressed_tokens=0,
+                confidence=1.0, original_bytes=len(data), compressed_bytes=len(data), decided_by=OVER_LIMIT,
+                reason=f"image payload of {len(data)} bytes is over the per-image limit of {limit} bytes: "
+                       "passed through untouched",
+                error=f"ImageTooLarge: {len(data)} > {limit} bytes", signals={"limit_bytes": limit},
+            ))
         info = probe_image(data, self.config.limits)
         image = SourceImage(data=data, info=info, config=self.config)
         ctx = TechniqueContext(provider, model, slot.detail, slot.media_resolution, self.config, ocr=self.ocr)
@@ -162,3 +219,8 @@ class ImagePipeline:
             signals=signals,
         )
         return Processed(outcome.edit, result)
+
+
+def _fetched_note(fetched: FetchedImage) -> str:
+    via = f" after {fetched.redirects} redirect(s)" if fetched.redirects else ""
+    return f"fetched {len(fetched.data)} bytes from {fetched.host}{via}"

@@ -38,7 +38,26 @@ _FLAGS: tuple[tuple[str, str, type, str], ...] = (
     ("--workers", "workers", int, "compression worker threads (not server processes)"),
     ("--queue-limit", "queue_limit", int, "compressions allowed to wait before shedding"),
     ("--time-budget", "time_budget_s", float, "seconds a request may wait for compression"),
-    ("--max-body-bytes", "max_body_bytes", int, "larger bodies are forwarded untouched"),
+    (
+        "--max-body-bytes",
+        "max_body_bytes",
+        int,
+        "LLM request bodies over this get 413 request_too_large (default 64 MiB)",
+    ),
+    (
+        "--max-image-bytes",
+        "max_image_bytes",
+        int,
+        "requests with a decoded image over this get 413 (default 32 MiB)",
+    ),
+    ("--fetch-max-bytes", "fetch_max_bytes", int, "largest image a URL fetch downloads"),
+    ("--fetch-timeout", "fetch_timeout_s", float, "seconds one URL fetch may take"),
+    (
+        "--fetch-allowed-hosts",
+        "fetch_allowed_hosts",
+        str,
+        "comma-separated hosts (.suffix for subdomains) URL fetching may reach; default any public",
+    ),
     ("--connect-timeout", "connect_timeout_s", float, "upstream connect timeout, seconds"),
     ("--header-timeout", "header_timeout_s", float, "wait for upstream response headers (504)"),
 )
@@ -67,6 +86,21 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="compress images (default on; env HEADROOM_IMAGE_OPTIMIZE=false to turn off)",
     )
     parser.add_argument(
+        "--fetch-urls",
+        dest="fetch_urls",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="fetch https image URLs and compress them inline (default off; env HEADROOM_FETCH_URLS)",
+    )
+    parser.add_argument(
+        "--reject-oversize",
+        dest="reject_oversize",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="413 for bodies/images over the limits (default on; --no-reject-oversize forwards "
+        "them uncompressed)",
+    )
+    parser.add_argument(
         # Own dest: the top-level parser has a --log-level too, and a subparser default would
         # overwrite its value in the shared namespace.
         "--log-level",
@@ -82,7 +116,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def settings_from_args(args: argparse.Namespace) -> ProxySettings:
     """Env vars, overridden by the flags that were given."""
-    fields = [dest for _, dest, _, _ in _FLAGS] + ["image_optimize"]
+    fields = [dest for _, dest, _, _ in _FLAGS] + ["image_optimize", "fetch_urls", "reject_oversize"]
     given = {name: getattr(args, name, None) for name in fields}
     return ProxySettings.from_env(log_level=getattr(args, "proxy_log_level", None), **given)
 

@@ -9,15 +9,25 @@ enabled, POST, the path matches a route, a JSON content type, no ``x-headroom-by
 an encoding we can read (identity or gzip), a declared size under ``max_body_bytes``, and (for
 identity bodies) ``body_may_have_images``. Only then is the body buffered and handed to the
 worker pool. Every failure path sends the client's exact bytes and headers on (fail-open).
+
+Size limits: by default a body over ``max_body_bytes`` is streamed to the app untouched, and an
+image over the compressor's ``ImageLimits.max_payload_bytes`` is left as it came (the library's
+fail-open promise). With ``reject_oversize=True`` (what the proxy uses) both are answered with a
+413 ``{"type": "error", "error": {"type": "request_too_large", ...}}`` instead and the app never
+sees the request. This applies to the requests the middleware would buffer (JSON POSTs on LLM
+routes, not bypassed, readable encoding); a gzip body that only inflates past the limit is still
+passed through, since what goes upstream is the client's own (small) bytes.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 
+import anyio
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -46,6 +56,10 @@ STATE_KEY = "headroom"
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 """Above every provider's request limit (OpenAI 50 MB, Anthropic 32 MB; Gemini's 100 MB inline
 bodies pass through uncompressed rather than being held in memory)."""
+TOO_LARGE_TYPE = "request_too_large"
+"""``error.type`` of the 413 answer (the name Anthropic's API uses for the same condition)."""
+DRAIN_SECONDS = 10.0
+"""Longest a 413 keeps reading (and dropping) the refused body so the client sees the answer."""
 
 _TRUE = {"1", "true", "yes", "on"}
 _DROP_WHEN_REWRITTEN = {b"content-length", b"transfer-encoding"}
@@ -88,11 +102,13 @@ class HeadroomMiddleware:
         add_headers: bool = True,
         metrics: Metrics | None = None,
         pool: WorkerPool | None = None,
+        reject_oversize: bool = False,
     ) -> None:
         self.app = app
         self.enabled = enabled
         self.routes = as_routes(routes)
         self.max_body_bytes = max_body_bytes
+        self.reject_oversize = reject_oversize
         self.add_headers = add_headers
         self.metrics = metrics if metrics is not None else Metrics()
         self.compressor: BodyCompressor | None = compressor
@@ -135,11 +151,19 @@ class HeadroomMiddleware:
             return
         declared = _int_or_none(headers.get("content-length"))
         if declared is not None and declared > self.max_body_bytes:
+            if self.reject_oversize:
+                drain = None if _expects_continue(headers) else receive
+                await self._too_large(send, route, self._body_message(declared), drain=drain)
+                return
             self.metrics.count_fail_open("too_large")
             await self.app(scope, receive, send)
             return
 
         body = await self._read_body(receive)
+        if self.reject_oversize and not body.disconnected and len(body.data) > self.max_body_bytes:
+            drain = None if body.complete else receive
+            await self._too_large(send, route, self._body_message(None), drain=drain)
+            return
         if not body.complete:
             # Over the limit mid-stream, or the client left: replay what we read, then the rest.
             if not body.disconnected:
@@ -151,6 +175,11 @@ class HeadroomMiddleware:
             return
 
         rewrite = await self._rewrite(body.data, encoding, scope.get("path", ""), route)
+        if self.reject_oversize and rewrite.result is not None:
+            oversized = _oversized_image(rewrite.result)
+            if oversized is not None:
+                await self._too_large(send, route, oversized)
+                return
         scope = self._scope_for(scope, rewrite)
         message = {"type": "http.request", "body": rewrite.body, "more_body": False}
         if rewrite.result is not None and rewrite.result.images and self.add_headers:
@@ -211,6 +240,27 @@ class HeadroomMiddleware:
             )
         return rewrite
 
+    def _body_message(self, declared: int | None) -> str:
+        size = f"{declared} bytes" if declared is not None else "more bytes"
+        return (
+            f"Request body of {size} is over this proxy's limit of {self.max_body_bytes} bytes "
+            "(--max-body-bytes / HEADROOM_MAX_BODY_BYTES)."
+        )
+
+    async def _too_large(
+        self, send: Send, route: Route, message: str, *, drain: Receive | None = None
+    ) -> None:
+        """Answer 413 in the error shape the OpenAI and Anthropic SDKs surface.
+
+        With ``drain`` (the body is still arriving), the whole response is written first, then
+        the rest of the body is read and dropped (for at most :data:`DRAIN_SECONDS`) before the
+        response is marked complete: closing a socket with unread input makes the kernel send a
+        reset, which can destroy the 413 before the client reads it.
+        """
+        self.metrics.count_request(route.name, "-", 413)
+        logger.info("413 for %s: %s", route.name, message)
+        await send_json_error(send, 413, TOO_LARGE_TYPE, message, drain=drain)
+
     def _scope_for(self, scope: Scope, rewrite: BodyRewrite) -> Scope:
         """A copy of ``scope`` with fixed length headers and the result in ``state``."""
         if not rewrite.changed and rewrite.result is None:
@@ -267,6 +317,57 @@ def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
         await send(message)
 
     return send_with_headers
+
+
+async def send_json_error(
+    send: Send, status: int, kind: str, message: str, *, drain: Receive | None = None
+) -> None:
+    """A JSON error response: ``{"type": "error", "error": {"type", "message"}}``.
+
+    ``drain``: read and drop the rest of the request body after the response bytes went out
+    and before the response is marked complete (see ``HeadroomMiddleware._too_large``).
+    """
+    body = json.dumps({"type": "error", "error": {"type": kind, "message": message}}).encode("utf-8")
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode("ascii")),
+            ],
+        }
+    )
+    if drain is None:
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+        return
+    await send({"type": "http.response.body", "body": body, "more_body": True})
+    with anyio.move_on_after(DRAIN_SECONDS):
+        while True:
+            incoming = await drain()
+            if incoming["type"] != "http.request" or not incoming.get("more_body", False):
+                break
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _expects_continue(headers: Headers) -> bool:
+    """A client sending ``Expect: 100-continue`` waits for our answer before sending the
+    body, so there is nothing to drain (reading would only invite the body we refuse)."""
+    return headers.get("expect", "").strip().lower() == "100-continue"
+
+
+def _oversized_image(result: CompressionResult) -> str | None:
+    """The 413 message for the first image over the per-image limit, or None."""
+    from headroom_edge.pipeline import OVER_LIMIT  # loaded already: a compression just ran
+
+    for image in result.images:
+        if image.decided_by == OVER_LIMIT:
+            limit = image.signals.get("limit_bytes", "?")
+            return (
+                f"Image {image.index} is {image.original_bytes} bytes, over this proxy's per-image "
+                f"limit of {limit} bytes (--max-image-bytes / HEADROOM_MAX_IMAGE_BYTES)."
+            )
+    return None
 
 
 def _int_or_none(value: str | None) -> int | None:

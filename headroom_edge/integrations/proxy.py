@@ -8,9 +8,11 @@ google-genai ``http_options={"base_url": "http://localhost:8787"}``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -40,6 +42,11 @@ def create_proxy_app(
     ``app.state.metrics``)."""
     settings = settings or ProxySettings()
     metrics = metrics if metrics is not None else Metrics()
+    if compressor is None and settings.image_optimize:
+        from headroom_edge.compressor import ImageCompressor
+
+        compressor = ImageCompressor(config=settings.compression_config())
+    _redact_httpx_urls()
     forwarder = Forwarder(
         Upstreams.from_urls(
             settings.openai_base_url, settings.anthropic_base_url, settings.google_base_url
@@ -80,6 +87,7 @@ def create_proxy_app(
                 max_body_bytes=settings.max_body_bytes,
                 metrics=metrics,
                 pool=pool,
+                reject_oversize=settings.reject_oversize,
             )
         ],
         lifespan=lifespan,
@@ -87,3 +95,31 @@ def create_proxy_app(
     app.state.metrics = metrics
     app.state.settings = settings
     return app
+
+
+class RedactQueryFilter(logging.Filter):
+    """Drops the query string from URLs that httpx logs ("HTTP Request: POST <url> ...").
+
+    httpx logs every request URL at INFO, and Gemini clients may put the API key in the query
+    (``?key=...``): the proxy's forwarded requests would otherwise write keys to the log at the
+    default level.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(a, httpx.URL) for a in record.args):
+            record.args = tuple(_without_query(a) for a in record.args)
+        return True
+
+
+def _without_query(arg: object) -> object:
+    if isinstance(arg, httpx.URL) and arg.query:
+        return f"{arg.copy_with(query=None)}?<redacted>"
+    return arg
+
+
+def _redact_httpx_urls() -> None:
+    """Install :class:`RedactQueryFilter` on the ``httpx`` logger once per process (idempotent;
+    a filter on a third-party logger is process-wide by nature, and only ever removes data)."""
+    httpx_logger = logging.getLogger("httpx")
+    if not any(isinstance(f, RedactQueryFilter) for f in httpx_logger.filters):
+        httpx_logger.addFilter(RedactQueryFilter())

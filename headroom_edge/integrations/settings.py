@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from headroom_edge.config import CompressionConfig, ImageLimits
 from headroom_edge.integrations.middleware import DEFAULT_MAX_BODY_BYTES
 from headroom_edge.integrations.workers import default_workers
 
@@ -44,6 +45,21 @@ class ProxySettings:
     time_budget_s: float = 10.0
     """Longest a request waits for its compression before it is sent uncompressed."""
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    """LLM request bodies (JSON POSTs the proxy would buffer to compress) over this are refused
+    with 413 ``request_too_large`` (or forwarded untouched with ``reject_oversize`` off)."""
+    max_image_bytes: int = ImageLimits().max_payload_bytes
+    """Per-image limit on the decoded payload; a request with a bigger image gets 413 (or the
+    image is passed through untouched with ``reject_oversize`` off)."""
+    reject_oversize: bool = True
+    """413 for bodies/images over the limits instead of forwarding them uncompressed."""
+    fetch_urls: bool = False
+    """Fetch https image URLs, compress them and send them inline (SSRF-guarded; see
+    headroom_edge.fetch). Off by default."""
+    fetch_max_bytes: int = CompressionConfig().fetch_max_bytes
+    fetch_timeout_s: float = CompressionConfig().fetch_timeout_s
+    fetch_allowed_hosts: str = ""
+    """Comma-separated host allowlist for fetching (``img.example.com,.cdn.example``); empty
+    allows any public host."""
     connect_timeout_s: float = 10.0
     header_timeout_s: float = 600.0
     """Wait for the upstream's response headers (504 after). Non-streaming completions send
@@ -63,6 +79,11 @@ class ProxySettings:
             raise ValueError("workers must be >= 1")
         if self.queue_limit < 0:
             raise ValueError("queue_limit must be >= 0")
+        for name in ("max_body_bytes", "max_image_bytes", "fetch_max_bytes"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1")
+        if self.fetch_timeout_s <= 0:
+            raise ValueError("fetch_timeout_s must be > 0")
         if self.log_level.lower() not in LOG_LEVELS:
             raise ValueError(f"log_level must be one of {', '.join(LOG_LEVELS)}")
 
@@ -80,6 +101,18 @@ class ProxySettings:
 
     def with_changes(self, **changes: Any) -> ProxySettings:
         return dataclasses.replace(self, **changes)
+
+    def compression_config(self, base: CompressionConfig | None = None) -> CompressionConfig:
+        """``base`` (default: the library defaults) with this proxy's limits and fetch options."""
+        base = base or CompressionConfig()
+        hosts = tuple(h.strip() for h in self.fetch_allowed_hosts.split(",") if h.strip())
+        return base.with_changes(
+            limits=dataclasses.replace(base.limits, max_payload_bytes=self.max_image_bytes),
+            fetch_urls=self.fetch_urls,
+            fetch_max_bytes=self.fetch_max_bytes,
+            fetch_timeout_s=self.fetch_timeout_s,
+            fetch_allowed_hosts=hosts,
+        )
 
 
 def _parse(f: dataclasses.Field[Any], raw: str) -> Any:

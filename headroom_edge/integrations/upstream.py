@@ -3,8 +3,9 @@
 Design constraints, and how they are met:
 
 * **Never an open proxy.** The target URL is always one of the configured base URLs plus the
-  request's own path; absolute-form request targets and ``//host`` paths are refused (400), and
-  paths that belong to no provider are refused (404).
+  request's own path; absolute-form request targets, ``//host`` paths and paths with dot
+  segments (``/v1/../x``) are refused (400), and paths that belong to no provider are refused
+  (404).
 * **Credentials untouched and unlogged.** Request headers are copied as they came, minus the
   hop-by-hop set; the access line holds method, path (never the query: Gemini accepts
   ``?key=``), status, upstream, duration and byte counts only.
@@ -186,6 +187,11 @@ class Forwarder:
                 send, ex, 400, "bad_request", "Only origin-form request targets are served."
             )
             return
+        if _has_dot_segment(raw_path):
+            # httpx resolves "/v1/../x" to "/x": it would escape the API prefixes (and the path
+            # of a base URL such as https://gateway/openai) that picking the upstream relied on.
+            await _error(send, ex, 400, "bad_request", "Paths with dot segments are not served.")
+            return
         headers = Headers(scope=scope)
         upstream = self.upstreams.pick(ex.path, headers)
         if upstream is None:
@@ -279,6 +285,14 @@ async def _cancel_on_disconnect(receive: Receive, scope: anyio.CancelScope) -> N
         if message["type"] == "http.disconnect":
             scope.cancel()
             return
+
+
+def _has_dot_segment(raw_path: bytes) -> bool:
+    """Whether the path has a ``.`` or ``..`` segment, plain or percent-encoded."""
+    path = raw_path.split(b"?", 1)[0]
+    return any(
+        segment.lower().replace(b"%2e", b".") in (b".", b"..") for segment in path.split(b"/")
+    )
 
 
 def _forward_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:

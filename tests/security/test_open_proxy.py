@@ -1,0 +1,294 @@
+"""The proxy is a reverse proxy for three configured upstreams and never an open proxy.
+
+Whatever a client writes (absolute-form targets, CONNECT, Host / X-Forwarded-* headers, dot
+segments, ``//host`` paths, userinfo tricks), a request either reaches the configured upstream
+its path belongs to or is refused; the 'evil' server, a real fake provider on another port,
+must never receive anything.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from headroom_edge import ImageCompressor
+from headroom_edge.integrations import create_proxy_app
+from tests.integrations.servers import ServerThread
+from tests.security.conftest import Provider, proxy_settings
+from tests.security.rawhttp import parse_response, raw_request
+
+CHAT = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}).encode()
+
+
+@pytest.fixture(scope="module")
+def proxy(
+    openai_up: Provider, anthropic_up: Provider, google_up: Provider, compressor: ImageCompressor
+) -> Iterator[ServerThread]:
+    app = create_proxy_app(proxy_settings(openai_up, anthropic_up, google_up), compressor=compressor)
+    with ServerThread(app) as server:
+        yield server
+
+
+@pytest.fixture
+def ups(openai_up: Provider, anthropic_up: Provider, google_up: Provider, evil: Provider) -> dict[str, Provider]:
+    """All four servers, with their request logs cleared for this test."""
+    servers = {"openai": openai_up, "anthropic": anthropic_up, "google": google_up, "evil": evil}
+    for provider in servers.values():
+        with provider.recorder._lock:
+            provider.recorder.requests.clear()
+    return servers
+
+
+def _received(ups: dict[str, Provider]) -> dict[str, int]:
+    return {name: len(p.recorder.requests) for name, p in ups.items()}
+
+
+# -- routing only to the configured upstreams -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/v1/chat/completions", "openai"),
+        ("/v1/responses", "openai"),
+        ("/v1/messages", "anthropic"),
+        ("/v1beta/models/gemini-2.0-flash:generateContent", "google"),
+        ("/v1/models/gemini-2.0-flash:generateContent", "google"),
+    ],
+)
+def test_each_api_path_goes_to_its_configured_upstream(
+    proxy: ServerThread, ups: dict[str, Provider], path: str, expected: str
+) -> None:
+    r = httpx.post(f"{proxy.url}{path}", content=CHAT, headers={"content-type": "application/json"},
+                   trust_env=False, timeout=30)
+    assert r.status_code == 200
+    assert _received(ups) == {name: int(name == expected) for name in ups}
+    got = ups[expected].recorder.last()
+    assert got.path == path and got.header("host") == ups[expected].netloc
+
+
+# -- absolute-form targets and CONNECT ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://{evil}/v1/models",
+        "http://{evil}/v1/chat/completions",
+        "https://{evil}/v1/models",
+        "http://{evil}",
+        "HTTP://{evil}/v1/models",
+    ],
+)
+def test_absolute_form_targets_are_refused(
+    proxy: ServerThread, ups: dict[str, Provider], target: str
+) -> None:
+    url = target.format(evil=ups["evil"].netloc)
+    method = "POST" if "chat" in url else "GET"
+    r = raw_request(proxy.port, f"{method} {url} HTTP/1.1",
+                    {"Host": ups["evil"].netloc, "Content-Type": "application/json"},
+                    body=CHAT if method == "POST" else b"")
+    # uvicorn hands the absolute URL over as the path; no route matches a path without a
+    # leading "/" (404), and the forwarder itself refuses non-origin-form targets (400).
+    assert r.status in (400, 404), r
+    assert _received(ups) == {"openai": 0, "anthropic": 0, "google": 0, "evil": 0}
+
+
+def test_connect_is_refused_and_no_tunnel_opens(proxy: ServerThread, ups: dict[str, Provider]) -> None:
+    evil = ups["evil"].netloc
+    with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as sock:
+        sock.sendall(f"CONNECT {evil} HTTP/1.1\r\nHost: {evil}\r\n\r\n".encode())
+        first = parse_response(_read_one(sock))
+        assert 400 <= first.status < 500
+        # Were a tunnel open, these bytes would now reach the evil server as a request.
+        try:
+            sock.sendall(f"GET /v1/models HTTP/1.1\r\nHost: {evil}\r\nConnection: close\r\n\r\n".encode())
+            _read_all(sock)
+        except OSError:
+            pass  # the proxy closed the connection: also no tunnel
+    assert _received(ups)["evil"] == 0
+
+
+def test_upstream_redirects_are_relayed_never_followed(
+    anthropic_up: Provider, google_up: Provider, ups: dict[str, Provider]
+) -> None:
+    """A misbehaving upstream cannot make the proxy fetch another host."""
+    evil_url = ups["evil"].url + "/v1/models"
+
+    async def redirect(request: Request) -> Response:
+        return RedirectResponse(evil_url, status_code=307)
+
+    upstream = Starlette(routes=[Route("/{path:path}", redirect, methods=["GET", "POST"])])
+    with ServerThread(upstream) as redirecting:
+        settings = proxy_settings(
+            Provider(redirecting, None), anthropic_up, google_up, image_optimize=False  # type: ignore[arg-type]
+        )
+        with ServerThread(create_proxy_app(settings)) as proxy:
+            r = httpx.post(f"{proxy.url}/v1/chat/completions", content=CHAT,
+                           headers={"content-type": "application/json"}, trust_env=False)
+    assert r.status_code == 307 and r.headers["location"] == evil_url
+    assert _received(ups)["evil"] == 0
+
+
+# -- paths ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/admin", "/v2/chat/completions", "/api/v1/chat/completions", "/v1", "/v1beta",
+     "/.env", "/favicon.ico", "/metricsx", "/healthzz", "/chat/completions"],
+)
+def test_paths_outside_the_api_prefixes_get_404(
+    proxy: ServerThread, ups: dict[str, Provider], path: str
+) -> None:
+    r = raw_request(proxy.port, f"POST {path} HTTP/1.1", {"Content-Type": "application/json"}, body=CHAT)
+    assert r.status in (404, 405), r
+    assert sum(_received(ups).values()) == 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/../admin",
+        "/v1/../../admin",
+        "/v1/chat/../../internal/chat/completions",
+        "/v1/%2e%2e/admin",
+        "/v1/%2E%2E/%2e%2e/admin",
+        "/v1/./chat/completions",
+        "/v1/models/..",
+        "//{evil}/v1/chat/completions",
+        "//v1/chat/completions",
+    ],
+)
+def test_dot_segments_and_double_slashes_get_400(
+    proxy: ServerThread, ups: dict[str, Provider], path: str
+) -> None:
+    """httpx would resolve ``/v1/../admin`` to ``/admin`` upstream (escaping the API prefix
+    and any base-URL path); such targets are refused before an upstream is picked."""
+    target = path.format(evil=ups["evil"].netloc)
+    r = raw_request(proxy.port, f"POST {target} HTTP/1.1", {"Content-Type": "application/json"}, body=CHAT)
+    assert r.status == 400, r
+    assert sum(_received(ups).values()) == 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/models@{evil}/x",
+        "/v1/chat/completions@{evil}",
+        "/v1/\\\\{evil}/v1/models",
+        "/v1/%2f%2f{evil}/v1/models",
+        "/v1/models?url=http://{evil}/",
+    ],
+)
+def test_userinfo_and_encoding_tricks_stay_on_the_configured_host(
+    proxy: ServerThread, ups: dict[str, Provider], path: str
+) -> None:
+    target = path.format(evil=ups["evil"].netloc)
+    r = raw_request(proxy.port, f"GET {target} HTTP/1.1")
+    assert r.status != 0
+    assert _received(ups)["evil"] == 0
+    for name in ("openai", "anthropic", "google"):
+        for got in ups[name].recorder.requests:
+            assert got.header("host") == ups[name].netloc
+
+
+# -- headers cannot steer ------------------------------------------------------------------------------
+
+
+STEERING_HEADERS = [
+    "X-Forwarded-Host",
+    "X-Forwarded-Server",
+    "X-Host",
+    "X-Original-Host",
+    "Forwarded",
+    "X-Original-URL",
+    "X-Rewrite-URL",
+    "X-Forwarded-Proto",
+    "X-Forwarded-Port",
+]
+
+
+@pytest.mark.parametrize("header", ["Host", *STEERING_HEADERS])
+def test_host_and_forwarding_headers_do_not_steer(
+    proxy: ServerThread, ups: dict[str, Provider], header: str
+) -> None:
+    evil = ups["evil"].netloc
+    value = {
+        "Forwarded": f"host={evil};proto=http;for=1.2.3.4",
+        "X-Original-URL": f"http://{evil}/v1/chat/completions",
+        "X-Rewrite-URL": f"http://{evil}/v1/chat/completions",
+        "X-Forwarded-Proto": "http",
+        "X-Forwarded-Port": str(ups["evil"].server.port),
+    }.get(header, evil)
+    headers = {"Content-Type": "application/json", header: value}
+    if header != "Host":
+        headers["Host"] = f"127.0.0.1:{proxy.port}"
+    r = raw_request(proxy.port, "POST /v1/chat/completions HTTP/1.1", headers, body=CHAT)
+    assert r.status == 200, r
+    assert _received(ups) == {"openai": 1, "anthropic": 0, "google": 0, "evil": 0}
+    assert ups["openai"].recorder.last().header("host") == ups["openai"].netloc
+
+
+def test_all_steering_headers_at_once(proxy: ServerThread, ups: dict[str, Provider]) -> None:
+    evil = ups["evil"].netloc
+    headers = {h: evil for h in STEERING_HEADERS} | {"Host": evil, "Content-Type": "application/json",
+                                                     "anthropic-version": "2023-06-01"}
+    r = raw_request(proxy.port, "POST /v1/messages HTTP/1.1", headers,
+                    body=json.dumps({"model": "claude", "max_tokens": 5, "messages": []}).encode())
+    assert r.status == 200, r
+    assert _received(ups) == {"openai": 0, "anthropic": 1, "google": 0, "evil": 0}
+
+
+def _read_one(sock: socket.socket) -> bytes:
+    """One response with a Content-Length body, leaving the connection open."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        key, _, value = line.partition(b":")
+        if key.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
+def _read_all(sock: socket.socket) -> bytes:
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+
+
+def test_dot_segments_cannot_escape_a_base_url_path(
+    openai_up: Provider, anthropic_up: Provider, google_up: Provider, ups: dict[str, Provider]
+) -> None:
+    """With a gateway-style base URL (``.../tenant-a``), ``/v1/../../v1/chat/completions``
+    would be resolved by httpx to ``/v1/chat/completions`` at the gateway root, outside the
+    configured prefix."""
+    settings = proxy_settings(openai_up, anthropic_up, google_up, image_optimize=False)
+    settings = settings.with_changes(openai_base_url=f"{openai_up.url}/tenant-a")
+    with ServerThread(create_proxy_app(settings)) as proxy:
+        r = raw_request(proxy.port, "POST /v1/../../v1/chat/completions HTTP/1.1",
+                        {"Content-Type": "application/json"}, body=CHAT)
+    assert r.status == 400, r
+    assert sum(_received(ups).values()) == 0
