@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from headroom_edge.formats.base import ImageEdit
 from headroom_edge.imaging import fit_within
+from headroom_edge.runtime.memory import release_free_memory
 from headroom_edge.techniques.base import Outcome, SourceImage, TechniqueContext, untouched
 from headroom_edge.techniques.full_low import apply_full_low
 from headroom_edge.technique import Technique
@@ -29,6 +30,8 @@ def apply_transcode(source: SourceImage, ctx: TechniqueContext) -> Outcome:
         ocr = ctx.ocr.read(img)
     except OcrUnavailableError as exc:
         return untouched(source, ctx, f"transcode needs OCR, which is not available ({exc})")
+    finally:
+        release_free_memory()  # OCR's page-sized buffers would otherwise stay resident
     text = ocr.text.strip()
     signals = {"ocr_chars": len(text), "ocr_confidence": round(ocr.mean_confidence, 4), "ocr_lines": len(ocr.lines)}
     if len(text) < ctx.config.min_ocr_chars or ocr.mean_confidence < ctx.config.min_ocr_confidence:
