@@ -205,7 +205,9 @@ class ImageCompressor:
     ) -> BodyCompression[BodyT]:
         """Compress a raw request body; returns the same type it was given."""
         if isinstance(body, (bytes, bytearray, str)):
-            raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+            # surrogatepass: a str holding a lone surrogate then fails json.loads (passes through)
+            # instead of raising UnicodeEncodeError here.
+            raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else bytes(body)
             if not self.body_may_have_images(raw):
                 return self._unchanged(body, None)
             try:
@@ -213,7 +215,10 @@ class ImageCompressor:
             except (ValueError, RecursionError):
                 return self._unchanged(body, None)
         elif isinstance(body, dict):
-            parsed = copy.deepcopy(body)
+            try:
+                parsed = copy.deepcopy(body)
+            except RecursionError:  # nested deeper than the recursion limit: leave it alone
+                return self._unchanged(body, None)
         else:
             raise TypeError(f"compress_body takes bytes, str or dict, not {type(body).__name__}")
         if not isinstance(parsed, dict):
@@ -221,16 +226,25 @@ class ImageCompressor:
         fmt = self._pick_format(parsed, path, provider, wire_format)
         if fmt is None:
             return self._unchanged(body, None)
-        result = self._compress_parsed(parsed, fmt, path=path, model=model)
+        try:
+            result = self._compress_parsed(parsed, fmt, path=path, model=model)
+        except RecursionError:  # rendering deep-copies an image part nested absurdly deep
+            return self._unchanged(body, fmt.name)
         if not result.changed:
             return BodyCompression(body, False, result, fmt.name)
         if isinstance(body, dict):
             return BodyCompression(parsed, True, result, fmt.name)  # type: ignore[arg-type]
         try:
             text = json.dumps(parsed, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        except ValueError:  # e.g. a non-finite number that only parsed leniently: keep the original
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:
+            # A "\ud800" escape parses to a lone surrogate, which UTF-8 cannot carry: escape
+            # everything non-ASCII again, as the client did (only such rare bodies pay for it).
+            text = json.dumps(parsed, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+            data = text.encode("ascii")
+        except (ValueError, RecursionError):  # e.g. NaN, which only parsed leniently: keep it
             return BodyCompression(body, False, result, fmt.name)
-        out: Any = text if isinstance(body, str) else text.encode("utf-8")
+        out: Any = text if isinstance(body, str) else data
         return BodyCompression(out, True, result, fmt.name)
 
     # -- internals -------------------------------------------------------------------------
