@@ -41,8 +41,16 @@ class SourceImage:
         """Oriented, mode-normalised pixels, at least ``min_size`` when given (JPEG draft)."""
         if None in self._decoded:
             return self._decoded[None]
-        if min_size not in self._decoded:
-            self._decoded[min_size] = decode_image(self.data, self.config.limits, min_size=min_size).image
+        if min_size in self._decoded:
+            return self._decoded[min_size]
+        if min_size is not None:
+            # Reuse an earlier (e.g. the analysis') decode that is already large enough: a
+            # shrinking technique then never decodes the same bytes twice.
+            big_enough = [img for img in self._decoded.values()
+                          if img.width >= min_size[0] and img.height >= min_size[1]]
+            if big_enough:
+                return min(big_enough, key=lambda img: img.width * img.height)
+        self._decoded[min_size] = decode_image(self.data, self.config.limits, min_size=min_size).image
         return self._decoded[min_size]
 
 
