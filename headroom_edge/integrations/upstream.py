@@ -117,11 +117,17 @@ class _Exchange:
     bytes_in: int = 0
     bytes_out: int = 0
     body_done: bool = False
+    body_read: anyio.Event = field(default_factory=anyio.Event)
+    """Set once the request body is fully read: from then on receive() only reports disconnects."""
     started: float = field(default_factory=time.perf_counter)
+
+    def mark_body_done(self) -> None:
+        self.body_done = True
+        self.body_read.set()
 
 
 class _ClientGone(Exception):
-    """The client disconnected while we were still reading its request body."""
+    """The client disconnected before the upstream's response headers arrived."""
 
 
 class Forwarder:
@@ -211,10 +217,10 @@ class Forwarder:
             content=self._request_body(receive, ex) if has_body else None,
         )
         if not has_body:
-            ex.body_done = True
+            ex.mark_body_done()
         try:
             with anyio.fail_after(self.timeouts.header_s):
-                response = await self._client.send(request, stream=True)
+                response = await self._send_watching(request, receive, ex)
         except (TimeoutError, httpx.TimeoutException) as exc:
             self.metrics.count_upstream_error(upstream.name, "timeout")
             await _error(send, ex, 504, "upstream_timeout", _describe(upstream, exc, "timed out"))
@@ -241,8 +247,39 @@ class Forwarder:
             if chunk:
                 yield chunk
             if not message.get("more_body", False):
-                ex.body_done = True
+                ex.mark_body_done()
                 return
+
+    async def _send_watching(self, request: httpx.Request, receive: Receive, ex: _Exchange) -> httpx.Response:
+        """Send upstream, but give up (closing the upstream connection) if the client leaves
+        while we wait for the response headers: a slow non-streaming call must not keep running
+        for a client that is gone."""
+        gone = False
+        response: httpx.Response | None = None
+
+        async def watch(scope: anyio.CancelScope) -> None:
+            nonlocal gone
+            await ex.body_read.wait()
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            gone = True
+            scope.cancel()
+
+        failure: BaseException | None = None
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(watch, tg.cancel_scope)
+            try:
+                response = await self._client.send(request, stream=True)  # type: ignore[union-attr]
+            except Exception as exc:  # re-raised below, unwrapped by the task group
+                failure = exc
+            tg.cancel_scope.cancel()
+        if failure is not None:
+            raise failure
+        if gone or response is None:
+            if response is not None:
+                await response.aclose()
+            raise _ClientGone()
+        return response
 
     async def _relay(
         self, response: httpx.Response, receive: Receive, send: Send, ex: _Exchange

@@ -234,10 +234,6 @@ def test_client_disconnect_mid_stream_after_compression(
         assert client.get(f"{proxy.url}/healthz").status_code == 200
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known gap: the forwarder watches for client disconnects only once response headers have "
-    "arrived, so a client that gives up on a slow non-streaming call leaves the upstream "
-    "request running until it answers (up to header_timeout_s, 600 s by default)"))
 def test_client_disconnect_before_upstream_answers_cancels_upstream(client: httpx.Client) -> None:
     state = {"cancelled": threading.Event(), "finished": threading.Event()}
 
