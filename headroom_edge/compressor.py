@@ -182,9 +182,17 @@ class ImageCompressor:
         return False
 
     def compress(self, messages: list[Any], provider: str = "openai", model: str | None = None) -> list[Any]:
-        """A rewritten copy of ``messages`` (the input is never mutated)."""
-        fmt, body = format_for_messages(provider, copy.deepcopy(messages))
-        self._compress_parsed(body, fmt, path=None, model=model)
+        """A rewritten copy of ``messages`` (the input is never mutated).
+
+        Raises ValueError for an unknown provider; anything the compressor cannot handle
+        (including absurdly deep nesting) comes back unchanged.
+        """
+        try:
+            fmt, body = format_for_messages(provider, copy.deepcopy(messages))
+            self._compress_parsed(body, fmt, path=None, model=model)
+        except RecursionError:
+            self._local.result = CompressionResult()
+            return messages
         key = "contents" if fmt.provider == "google" else ("input" if fmt.name == "openai_responses" else "messages")
         return body[key]
 

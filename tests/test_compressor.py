@@ -157,3 +157,18 @@ def test_animated_gif_passes_through(compressor: ImageCompressor) -> None:
 def test_bad_device_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown device"):
         ImageCompressor(device="tpu")
+
+
+def test_messages_api_with_absurd_nesting_comes_back_unchanged(compressor: ImageCompressor) -> None:
+    deep: list = []
+    node = deep
+    for _ in range(5000):
+        node.append([])
+        node = node[0]
+    messages = [{"role": "user", "content": [{"type": "text", "text": "hi", "extra": deep}]}]
+    assert compressor.compress(messages, provider="openai") is messages
+
+
+def test_messages_api_unknown_provider_is_a_clear_error(compressor: ImageCompressor) -> None:
+    with pytest.raises(ValueError, match="provider"):
+        compressor.compress([], provider="cohere")
