@@ -13,12 +13,12 @@ import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from headroom_edge.config import CompressionConfig
 from headroom_edge.cache import LRUCache
+from headroom_edge.config import CompressionConfig
 from headroom_edge.fetch import FetchedImage, FetchError, SafeFetcher
 from headroom_edge.formats.base import ImageEdit, ImageSlot
 from headroom_edge.formats.datauri import decode_base64
-from headroom_edge.imaging import ImageError, probe_image
+from headroom_edge.imaging import probe_image
 from headroom_edge.results import ImageResult
 from headroom_edge.technique import Technique
 from headroom_edge.techniques import apply_technique

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont  # noqa: F401  (Image re-exported for tests)
@@ -33,7 +33,7 @@ def data_url(data: bytes, media_type: str = "image/jpeg") -> str:
     return f"data:{media_type};base64,{b64(data)}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _photo_array() -> np.ndarray:
     """scikit-image's astronaut (a real photograph, public domain, shipped on PyPI)."""
     from skimage import data

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from headroom_edge.technique import Technique
 from headroom_edge.techniques.base import Outcome, SourceImage, TechniqueContext
 from headroom_edge.techniques.crop import apply_crop
 from headroom_edge.techniques.full_low import apply_full_low
 from headroom_edge.techniques.preserve import apply_preserve
 from headroom_edge.techniques.transcode import apply_transcode
-from headroom_edge.technique import Technique
 
 APPLY = {
     Technique.FULL_LOW: apply_full_low,

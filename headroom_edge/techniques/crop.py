@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from headroom_edge.formats.base import ImageEdit
 from headroom_edge.imaging import crop_box, resize_to
-from headroom_edge.techniques.base import Outcome, SourceImage, TechniqueContext, untouched
 from headroom_edge.technique import Technique
+from headroom_edge.techniques.base import Outcome, SourceImage, TechniqueContext, untouched
 from headroom_edge.tokens import effective_size
-
 
 MIN_CROP_SIDE = 224
 """A crop is never narrower or shorter than this (or the image): Anthropic notes that images

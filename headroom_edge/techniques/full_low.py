@@ -17,8 +17,8 @@ import math
 
 from headroom_edge.formats.base import ImageEdit
 from headroom_edge.imaging import fit_size, resize_to
-from headroom_edge.techniques.base import Outcome, SourceImage, TechniqueContext, untouched
 from headroom_edge.technique import Technique
+from headroom_edge.techniques.base import Outcome, SourceImage, TechniqueContext, untouched
 from headroom_edge.tokens import resolve_family
 
 PATCH = 32

@@ -10,9 +10,9 @@ from __future__ import annotations
 from headroom_edge.formats.base import ImageEdit
 from headroom_edge.imaging import fit_within
 from headroom_edge.runtime.memory import release_free_memory
+from headroom_edge.technique import Technique
 from headroom_edge.techniques.base import Outcome, SourceImage, TechniqueContext, untouched
 from headroom_edge.techniques.full_low import apply_full_low
-from headroom_edge.technique import Technique
 from headroom_edge.tokens import estimate_text_tokens
 
 OCR_MAX_SIDE = 2048

@@ -3,8 +3,8 @@
 import pytest
 
 from headroom_edge.imaging import fit_size
-from headroom_edge.techniques.full_low import claude_low_size, patch_budget_size
 from headroom_edge.technique import Technique
+from headroom_edge.techniques.full_low import claude_low_size, patch_budget_size
 from tests import factories as f
 from tests.techniques.helpers import run_technique
 
