@@ -1,0 +1,179 @@
+"""CTC text-line recogniser on the PP-OCR recognition model, numpy + Pillow only.
+
+Facts taken from the reference (rapidocr ``ch_ppocr_rec``): the input is a BGR line image scaled
+to height 48 with its aspect kept, normalised to (x/255 - 0.5) / 0.5 and right-padded with zeros
+to the batch width (PaddleOCR never goes below 320 px; see ``RecognizerParams.min_width``). The output
+is (batch, time, classes) softmax probabilities; class 0 is the CTC blank, classes 1..N are the
+model's character list (stored in the ONNX metadata under ``character``, one per line) and the last
+class is a space.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+from PIL import Image
+
+from headroom_edge.ocr.detector import TextBox
+from headroom_edge.ocr.imageprep import as_rgb
+
+BLANK = 0
+
+
+@dataclass(frozen=True)
+class RecognizerParams:
+    """Recogniser knobs; height and minimum width are fixed by how the model was trained."""
+
+    height: int = 48
+    min_width: int = 96
+    """Narrowest batch tensor. PaddleOCR pads every batch to 320 px; on 40 rendered snippets
+    (1-4 words, 14-28 px) 96 read exactly as well and ran ~20% faster, since a short word no
+    longer pays for 320 px of padding."""
+    max_width: int = 3200
+    """Lines wider than this (aspect > 66) are squeezed rather than growing the tensor."""
+    batch_size: int = 6
+    """Lines per forward pass after sorting by aspect (the reference ``rec_batch_num``)."""
+    crop_margin: float = 0.0
+    """Extra context around each detector box, as a fraction of its height."""
+    trim_margin: float = 0.25
+    """Detector crops are trimmed vertically to their ink rows plus this fraction of the ink
+    height on each side (negative disables). Boxes found on a downscaled page are loose (DB's
+    unclip grows a 2-4 px kernel); 14 px text in a 31 px crop lost letters ("print" -> "prn")
+    and read exactly once trimmed."""
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """One decoded line; ``confidence`` is the mean top probability of the kept characters."""
+
+    text: str
+    confidence: float
+
+
+def load_charset(session: ort.InferenceSession, dict_file: Path | None = None) -> tuple[str, ...]:
+    """The class -> character table: blank, the model's characters, then a space.
+
+    Why the metadata first: PP-OCR ONNX exports embed their dictionary, so the table always
+    matches the model; a sidecar file is only a fallback for exports that lack it.
+    """
+    meta = session.get_modelmeta().custom_metadata_map
+    if "character" in meta:
+        chars = meta["character"].splitlines()
+    elif dict_file is not None:
+        chars = dict_file.read_text(encoding="utf-8").splitlines()
+    else:
+        raise ValueError("recognition model has no 'character' metadata and no dictionary file")
+    table = ("",) + tuple(chars) + (" ",)
+    classes = session.get_outputs()[0].shape[-1]
+    if isinstance(classes, int) and classes != len(table):
+        raise ValueError(f"dictionary has {len(table)} classes but the model outputs {classes}")
+    return table
+
+
+def ctc_greedy_decode(probs: np.ndarray, charset: Sequence[str]) -> list[Recognition]:
+    """Best-path CTC decoding of (batch, time, classes) probabilities.
+
+    Repeated classes collapse and blanks are dropped; confidence is the mean max-probability of
+    the kept time steps (0.0 for an empty line), as PaddleOCR reports it.
+    """
+    best = probs.argmax(axis=2)
+    top = np.take_along_axis(probs, best[:, :, None], axis=2)[:, :, 0]
+    keep = best != BLANK
+    keep[:, 1:] &= best[:, 1:] != best[:, :-1]
+    out: list[Recognition] = []
+    for row in range(best.shape[0]):
+        idx = best[row][keep[row]]
+        text = "".join(charset[i] for i in idx.tolist())
+        conf = float(top[row][keep[row]].mean()) if idx.size else 0.0
+        out.append(Recognition(text, conf))
+    return out
+
+
+def crop_box(img: Image.Image, box: TextBox, margin: float = 0.0) -> Image.Image:
+    """The box's pixels from the original image (rounded outwards, clipped to the image)."""
+    pad = margin * box.height
+    x0 = max(0, math.floor(box.x0 - pad))
+    y0 = max(0, math.floor(box.y0 - pad))
+    x1 = min(img.width, math.ceil(box.x1 + pad))
+    y1 = min(img.height, math.ceil(box.y1 + pad))
+    return img.crop((x0, y0, max(x1, x0 + 1), max(y1, y0 + 1)))
+
+
+def trim_rows(crop: Image.Image, margin: float) -> Image.Image:
+    """The crop without blank rows beyond ``margin`` x ink height above and below the ink.
+
+    A row holds ink when its grey range reaches half of the crop's; on textured backgrounds
+    every row does, and the crop is returned unchanged.
+    """
+    if margin < 0 or crop.height < 4:
+        return crop
+    grey = np.asarray(crop.convert("L"), dtype=np.int16)
+    spread = int(grey.max()) - int(grey.min())
+    if spread < 32:
+        return crop
+    ink = np.flatnonzero(grey.max(axis=1) - grey.min(axis=1) >= spread // 2)
+    if ink.size == 0:
+        return crop
+    keep = max(2, math.ceil(margin * (ink[-1] - ink[0] + 1)))
+    top = max(0, int(ink[0]) - keep)
+    bottom = min(crop.height, int(ink[-1]) + 1 + keep)
+    if top == 0 and bottom == crop.height:
+        return crop
+    return crop.crop((0, top, crop.width, bottom))
+
+
+class TextRecognizer:
+    """Runs the CTC recogniser session over line crops, batching lines of similar aspect."""
+
+    def __init__(
+        self,
+        session: ort.InferenceSession,
+        charset: Sequence[str],
+        params: RecognizerParams | None = None,
+    ):
+        self.session = session
+        self.charset = tuple(charset)
+        self.params = params or RecognizerParams()
+        self._input = session.get_inputs()[0].name
+        self._output = session.get_outputs()[0].name
+
+    def _scaled_width(self, crop: Image.Image) -> int:
+        return max(1, math.ceil(self.params.height * crop.width / max(1, crop.height)))
+
+    def _batch_tensor(self, crops: Sequence[Image.Image]) -> np.ndarray:
+        p = self.params
+        widths = [self._scaled_width(c) for c in crops]
+        width = min(p.max_width, max(p.min_width, max(widths)))
+        width = int(math.ceil(width / 8) * 8)
+        batch = np.zeros((len(crops), 3, p.height, width), dtype=np.float32)
+        for i, (crop, w) in enumerate(zip(crops, widths, strict=True)):
+            w = min(w, width)
+            line = as_rgb(crop).resize((w, p.height), Image.Resampling.BILINEAR)
+            arr = np.asarray(line, dtype=np.float32)[:, :, ::-1]  # RGB -> BGR
+            batch[i, :, :, :w] = arr.transpose(2, 0, 1) * (2.0 / 255.0) - 1.0
+        return batch
+
+    def recognize_crops(self, crops: Sequence[Image.Image]) -> list[Recognition]:
+        """Read line images; results keep the input order."""
+        results: list[Recognition] = [Recognition("", 0.0)] * len(crops)
+        order = sorted(range(len(crops)), key=lambda i: crops[i].width / max(1, crops[i].height))
+        step = max(1, self.params.batch_size)
+        for begin in range(0, len(order), step):
+            chunk = order[begin : begin + step]
+            tensor = self._batch_tensor([crops[i] for i in chunk])
+            probs = self.session.run([self._output], {self._input: tensor})[0]
+            for i, rec in zip(chunk, ctc_greedy_decode(probs, self.charset), strict=True):
+                results[i] = rec
+        return results
+
+    def recognize(self, img: Image.Image, boxes: Sequence[TextBox]) -> list[Recognition]:
+        """Read each detector box of ``img`` (original-resolution pixels)."""
+        rgb = as_rgb(img)
+        margin = self.params.trim_margin
+        crops = [trim_rows(crop_box(rgb, b, self.params.crop_margin), margin) for b in boxes]
+        return self.recognize_crops(crops)
