@@ -7,16 +7,19 @@ When OCR finds no confident text the image is preserved: a wrong transcript is w
 
 from __future__ import annotations
 
+import math
+
 from headroom_edge.formats.base import ImageEdit
-from headroom_edge.imaging import fit_within
+from headroom_edge.imaging import resize_to
 from headroom_edge.runtime.memory import release_free_memory
 from headroom_edge.technique import Technique
 from headroom_edge.techniques.base import Outcome, SourceImage, TechniqueContext, untouched
 from headroom_edge.techniques.full_low import apply_full_low
 from headroom_edge.tokens import estimate_text_tokens
 
-OCR_MAX_SIDE = 2048
-"""Pages are OCRed at most at this size: PP-OCR reads 10-px text fine there, and time stays bounded."""
+OCR_MAX_PIXELS = 2048 * 2048
+"""Pages are OCRed at most at this many pixels. A budget by area rather than by side: a long
+screenshot (1000 x 8000) keeps its text legible where a 2048 side limit would shrink it 4x."""
 TEXT_HEADER = "[Text extracted from the image by OCR]"
 
 
@@ -25,7 +28,10 @@ def apply_transcode(source: SourceImage, ctx: TechniqueContext) -> Outcome:
         return untouched(source, ctx, "transcode needs OCR, which is not available")
     from headroom_edge.ocr import OcrUnavailableError
 
-    img = fit_within(source.pixels(), OCR_MAX_SIDE, OCR_MAX_SIDE)
+    img = source.pixels()
+    if img.width * img.height > OCR_MAX_PIXELS:
+        scale = math.sqrt(OCR_MAX_PIXELS / (img.width * img.height))
+        img = resize_to(img, max(1, int(img.width * scale)), max(1, int(img.height * scale)))
     try:
         ocr = ctx.ocr.read(img)
     except OcrUnavailableError as exc:

@@ -38,3 +38,11 @@ def test_no_text_falls_back_to_preserve(ocr: OcrEngine) -> None:
 def test_no_ocr_engine_preserves() -> None:
     outcome, _ = run_technique(Technique.TRANSCODE, f.document_png(), "openai", "gpt-4o", ocr=None)
     assert outcome.technique is Technique.PRESERVE
+
+
+def test_long_screenshot_keeps_its_text_legible_for_ocr(ocr: OcrEngine) -> None:
+    # 900 x 6000: a side limit of 2048 would shrink its 20 px text to ~7 px; the area budget keeps it
+    page = f.document(900, 6000, size=20, text=f.LOREM * 6)
+    outcome, _ = run_technique(Technique.TRANSCODE, f.encode(page, "PNG"), "anthropic", None, ocr=ocr)
+    assert outcome.technique is Technique.TRANSCODE
+    assert "Harbour Road" in outcome.edit.text
