@@ -1,0 +1,73 @@
+"""Latency of the committed query router on this machine.
+
+Usage::
+
+    .venv/bin/python scripts/bench_router.py [--n 500] [--threads 0] [--batch 32]
+
+Prints p50/p99 of single-question ``classify`` calls (ask extraction + tokenizer + ONNX + softmax,
+i.e. what the compressor pays per image) and the throughput of ``classify_batch``. Questions are the
+held-out split, so lengths are realistic (terse to multi-sentence). Run it on an idle machine: on a
+shared 2-core VM other processes inflate p99 more than p50.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=500, help="single-question calls to time")
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=0, help="onnxruntime intra-op threads (0 = default)")
+    parser.add_argument("--model-dir", type=Path, default=None)
+    args = parser.parse_args()
+
+    import router_data
+
+    from headroom_edge.router import QueryRouter
+    from headroom_edge.runtime.onnx import SessionOptions
+
+    t0 = time.perf_counter()
+    router = QueryRouter(args.model_dir, session_options=SessionOptions(device="cpu", intra_op_threads=args.threads))
+    load_ms = (time.perf_counter() - t0) * 1000
+    questions = [e.text for e in router_data.build().heldout]
+    for q in questions[:50]:  # warm-up: first runs allocate arenas
+        router.classify(q)
+
+    single: list[float] = []
+    for i in range(args.n):
+        q = questions[i % len(questions)]
+        t = time.perf_counter()
+        router.classify(q)
+        single.append((time.perf_counter() - t) * 1000)
+
+    batches = [questions[i : i + args.batch] for i in range(0, len(questions), args.batch)]
+    t = time.perf_counter()
+    for b in batches:
+        router.classify_batch(b)
+    elapsed = time.perf_counter() - t
+
+    print(f"model {router.model_dir / 'model.onnx'} ({(router.model_dir / 'model.onnx').stat().st_size / 1e6:.1f} MB), "
+          f"load {load_ms:.0f} ms, threads {SessionOptions(intra_op_threads=args.threads).threads()}")
+    print(f"single: n={len(single)} p50 {statistics.median(single):.2f} ms  p90 {percentile(single, 90):.2f} ms  "
+          f"p99 {percentile(single, 99):.2f} ms  mean {statistics.fmean(single):.2f} ms")
+    print(f"batch {args.batch}: {len(questions) / elapsed:.0f} questions/s "
+          f"({elapsed / len(batches) * 1000:.1f} ms per batch, {len(questions)} questions)")
+
+
+if __name__ == "__main__":
+    main()
