@@ -18,7 +18,7 @@ import copy
 import json
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 from headroom_edge.config import CompressionConfig
@@ -105,8 +105,12 @@ class ImageCompressor:
 
         inner: Decider
         try:
-            inner = RouterDecider(QueryRouter(model_dir=self.model_id, device=self.device,
-                                              min_confidence=None))
+            # One thread: a query is ~1.7 ms of work either way (scripts/bench_router.py), and
+            # the second core stays free for image work of concurrent requests.
+            router_options = replace(self.session_options, intra_op_threads=1)
+            inner = RouterDecider(QueryRouter(model_dir=self.model_id,
+                                              min_confidence=self.config.router_min_confidence,
+                                              session_options=router_options))
         except RouterUnavailableError as exc:
             if self.model_id is not None:
                 raise  # an explicitly named router that cannot load is the caller's error

@@ -42,8 +42,9 @@ class CompressionConfig:
     limits: ImageLimits = field(default_factory=ImageLimits)
     patch_multipliers: tuple[tuple[str, float], ...] = ()
     """Overrides for OpenAI 32-px patch model multipliers, as (model prefix, multiplier) pairs."""
-    router_min_confidence: float = 0.5
-    """Below this router confidence the safe technique (preserve) is chosen."""
+    router_min_confidence: float | None = None
+    """Below this router confidence the safe technique (preserve) is chosen; None uses the
+    threshold calibrated on the held-out split at training time (models/router/metadata.json)."""
     cache_size: int = 512
     """Entries in the per-compressor decision cache (keyed by content hash)."""
     fetch_urls: bool = False
