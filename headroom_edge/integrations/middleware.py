@@ -21,13 +21,11 @@ passed through, since what goes upstream is the client's own (small) bytes.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 
-import anyio
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -44,6 +42,7 @@ from headroom_edge.integrations.encoding import (
     body_encoding,
     is_json,
 )
+from headroom_edge.integrations.errors import send_json_error
 from headroom_edge.integrations.metrics import Metrics
 from headroom_edge.integrations.routes import DEFAULT_ROUTES, Route, as_routes, match_route
 from headroom_edge.integrations.workers import Shed, WorkerPool
@@ -58,9 +57,6 @@ DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 bodies pass through uncompressed rather than being held in memory)."""
 TOO_LARGE_TYPE = "request_too_large"
 """``error.type`` of the 413 answer (the name Anthropic's API uses for the same condition)."""
-DRAIN_SECONDS = 10.0
-"""Longest a 413 keeps reading (and dropping) the refused body so the client sees the answer."""
-
 _TRUE = {"1", "true", "yes", "on"}
 _DROP_WHEN_REWRITTEN = {b"content-length", b"transfer-encoding"}
 
@@ -317,37 +313,6 @@ def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
         await send(message)
 
     return send_with_headers
-
-
-async def send_json_error(
-    send: Send, status: int, kind: str, message: str, *, drain: Receive | None = None
-) -> None:
-    """A JSON error response: ``{"type": "error", "error": {"type", "message"}}``.
-
-    ``drain``: read and drop the rest of the request body after the response bytes went out
-    and before the response is marked complete (see ``HeadroomMiddleware._too_large``).
-    """
-    body = json.dumps({"type": "error", "error": {"type": kind, "message": message}}).encode("utf-8")
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode("ascii")),
-            ],
-        }
-    )
-    if drain is None:
-        await send({"type": "http.response.body", "body": body, "more_body": False})
-        return
-    await send({"type": "http.response.body", "body": body, "more_body": True})
-    with anyio.move_on_after(DRAIN_SECONDS):
-        while True:
-            incoming = await drain()
-            if incoming["type"] != "http.request" or not incoming.get("more_body", False):
-                break
-    await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def _expects_continue(headers: Headers) -> bool:

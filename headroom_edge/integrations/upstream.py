@@ -18,7 +18,6 @@ Design constraints, and how they are met:
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -29,6 +28,7 @@ import httpx
 from starlette.datastructures import Headers
 from starlette.types import Message, Receive, Scope, Send
 
+from headroom_edge.integrations.errors import send_json_error
 from headroom_edge.integrations.metrics import Metrics
 from headroom_edge.integrations.routes import DEFAULT_ROUTES, match_route
 
@@ -348,20 +348,6 @@ def _describe(upstream: Upstream, exc: BaseException, what: str) -> str:
 
 
 async def _error(send: Send, ex: _Exchange, status: int, kind: str, message: str) -> None:
-    """A JSON error both OpenAI and Anthropic SDKs surface (``error.message``)."""
+    """A proxy error, recorded for the access log and metrics, typed ``headroom_<kind>``."""
     ex.status = status
-    body = json.dumps(
-        {"type": "error", "error": {"type": f"headroom_{kind}", "message": message}}
-    ).encode("utf-8")
-    ex.bytes_out += len(body)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode("ascii")),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body, "more_body": False})
+    ex.bytes_out += await send_json_error(send, status, f"headroom_{kind}", message)
