@@ -34,7 +34,7 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-        build-essential libjpeg-dev zlib1g-dev libpng-dev libwebp-dev libfreetype-dev \
+        build-essential libjpeg-dev zlib1g-dev libpng-dev libwebp-dev libfreetype-dev liblcms2-dev \
  && rm -rf /var/lib/apt/lists/*
 
 # pillow-simd from source; -C X=enable makes the build fail instead of silently dropping a codec.
@@ -44,7 +44,7 @@ RUN case "$SIMD" in \
         *) echo "SIMD must be avx2 or sse4, got $SIMD" >&2; exit 2 ;; \
     esac \
  && pip wheel --no-deps --no-binary pillow-simd \
-        --config-settings jpeg=enable --config-settings zlib=enable --config-settings webp=enable \
+        --config-settings jpeg=enable --config-settings zlib=enable --config-settings webp=enable --config-settings lcms=enable \
         -w /wheels "pillow-simd==${PILLOW_SIMD_VERSION}"
 
 # The package and its runtime dependencies only (no test/sdk/train extras, so no torch). The
@@ -69,7 +69,7 @@ ARG APP=/opt/headroom-edge
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-        libjpeg62-turbo zlib1g libpng16-16 libwebp7 libwebpdemux2 libwebpmux3 libfreetype6 \
+        libjpeg62-turbo zlib1g libpng16-16 libwebp7 libwebpdemux2 libwebpmux3 libfreetype6 liblcms2-2 \
  && rm -rf /var/lib/apt/lists/*
 
 # The wheels are bind-mounted from the builder, never copied into a layer. The venv has no pip

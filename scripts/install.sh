@@ -102,13 +102,14 @@ pip_qq() {
 }
 
 # ---------------------------------------------------------------------------------------------
-step "system libraries for pillow-simd (jpeg, zlib, png, webp)"
+step "system libraries for pillow-simd (jpeg, zlib, png, webp, lcms2)"
 # The headers pillow-simd compiles against, each with the Debian package that provides it.
 # freetype is not needed by headroom-edge itself, but without it ImageFont.load_default(size=...)
-# and truetype fonts fail, which test images that draw text rely on.
+# and truetype fonts fail, which test images that draw text rely on. lcms2 lets CMYK and other
+# ICC-tagged images convert with their own colour profile instead of a naive formula.
 HEADERS=("jpeglib.h:libjpeg62-turbo-dev" "zlib.h:zlib1g-dev" "png.h:libpng-dev"
          "webp/encode.h:libwebp-dev" "webp/mux.h:libwebp-dev" "webp/demux.h:libwebp-dev"
-         "ft2build.h:libfreetype-dev")
+         "ft2build.h:libfreetype-dev" "lcms2.h:liblcms2-dev")
 have_header() {
     # Asking the compiler is exact and distribution-independent (multiarch include dirs too).
     local flags=""
@@ -128,7 +129,7 @@ if [ "${#missing_pkgs[@]}" -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
         die "missing C headers for pillow-simd. Install them, then re-run this script:
     sudo apt-get install -y --no-install-recommends ${missing_pkgs[*]}
-(on other systems: the development packages of libjpeg(-turbo), zlib, libpng, libwebp, freetype)"
+(on other systems: the development packages of libjpeg(-turbo), zlib, libpng, libwebp, freetype, lcms2)"
     fi
     echo "[install] apt-get install ${missing_pkgs[*]}"
     if ! logged apt-get install -y -q --no-install-recommends "${missing_pkgs[@]}"; then
@@ -184,7 +185,7 @@ else
     FLAVOUR="sse4"; SIMD_CC="cc"           # pillow-simd's setup.py adds -msse4 itself
 fi
 PYTAG="$("$VPY" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')"
-WHEEL_DIR="$ROOT/.build/wheels/pillow-simd-$PILLOW_SIMD_VERSION-$PYTAG-$FLAVOUR"
+WHEEL_DIR="$ROOT/.build/wheels/pillow-simd-$PILLOW_SIMD_VERSION-$PYTAG-$FLAVOUR-lcms"
 find_wheel() { compgen -G "$WHEEL_DIR/pillow_simd-$PILLOW_SIMD_VERSION-*.whl" | head -n 1 || true; }
 WHEEL="$(find_wheel)"
 if [ -z "$WHEEL" ]; then
@@ -193,7 +194,7 @@ if [ -z "$WHEEL" ]; then
     # -C X=enable makes the build fail instead of silently leaving a codec out.
     CC="$SIMD_CC" pip_qq wheel --no-deps --no-cache-dir --no-binary pillow-simd \
         --config-settings jpeg=enable --config-settings zlib=enable \
-        --config-settings webp=enable \
+        --config-settings webp=enable --config-settings lcms=enable \
         -w "$tmp" "pillow-simd==$PILLOW_SIMD_VERSION"
     mkdir -p "$WHEEL_DIR"
     mv "$tmp"/pillow_simd-*.whl "$WHEEL_DIR/"

@@ -33,6 +33,9 @@ class EngineFeatures:
     """PNG needs zlib; Pillow's PNG plugin is pure Python on top of it."""
     webp: bool
     gif: bool
+    lcms: bool = False
+    """LittleCMS: ICC-tagged images (CMYK print files, wide-gamut phone photos) convert with their
+    own profile; without it Pillow falls back to a naive CMYK formula."""
 
 
 @dataclass(frozen=True)
@@ -46,9 +49,9 @@ class ImagingEngine:
     """True when the SIMD-accelerated resampling of pillow-simd is what runs."""
 
     def satisfies_simd_requirement(self) -> bool:
-        """The install script's bar: pillow-simd, able to read and write JPEG, PNG and WebP."""
+        """The install script's bar: pillow-simd with JPEG, PNG, WebP and LittleCMS."""
         f = self.features
-        return self.simd and f.jpeg and f.png and f.webp
+        return self.simd and f.jpeg and f.png and f.webp and f.lcms
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -86,6 +89,7 @@ def _detect_features() -> EngineFeatures:
         png=bool(features.check_codec("zlib")) and "PNG" in Image.SAVE,
         webp=bool(features.check_module("webp")),
         gif="GIF" in Image.OPEN and "GIF" in Image.SAVE,
+        lcms=bool(features.check_module("littlecms2")),
     )
 
 
@@ -127,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     print(engine.to_json())
     if args.require_simd and not engine.satisfies_simd_requirement():
         print(
-            "error: pillow-simd with JPEG, PNG (zlib) and WebP is required; "
+            "error: pillow-simd with JPEG, PNG (zlib), WebP and LittleCMS is required; "
             f"the active PIL is {engine.name} {engine.version} with {engine.features}. "
             "Run scripts/install.sh to (re)install it.",
             file=sys.stderr,

@@ -83,13 +83,16 @@ def test_simd_decision_compares_loaded_version_with_distribution() -> None:
 
 
 def test_simd_requirement_needs_every_codec() -> None:
-    full = EngineFeatures(jpeg=True, png=True, webp=True, gif=True)
-    no_webp = EngineFeatures(jpeg=True, png=True, webp=False, gif=True)
+    full = EngineFeatures(jpeg=True, png=True, webp=True, gif=True, lcms=True)
+    no_webp = EngineFeatures(jpeg=True, png=True, webp=False, gif=True, lcms=True)
+    no_lcms = EngineFeatures(jpeg=True, png=True, webp=True, gif=True, lcms=False)
     simd_full = ImagingEngine("pillow-simd", "12.1.1.post0", full, simd=True)
     simd_no_webp = ImagingEngine("pillow-simd", "12.1.1.post0", no_webp, simd=True)
+    simd_no_lcms = ImagingEngine("pillow-simd", "12.1.1.post0", no_lcms, simd=True)
     stock = ImagingEngine("pillow", "13.0.0", full, simd=False)
     assert simd_full.satisfies_simd_requirement()
     assert not simd_no_webp.satisfies_simd_requirement()
+    assert not simd_no_lcms.satisfies_simd_requirement()
     assert not stock.satisfies_simd_requirement()
 
 
