@@ -48,7 +48,7 @@ from bench.report import ms, render_chart, render_markdown, write_markdown  # no
 from PIL import Image  # noqa: E402
 
 from headroom_edge import ImageCompressor  # noqa: E402
-from headroom_edge.analysis.signals import ANALYSIS_SIDE  # noqa: E402
+from headroom_edge.analysis.signals import QUICK_SIDE  # noqa: E402
 from headroom_edge.decision.decider import PolicyDecider  # noqa: E402
 from headroom_edge.formats import detect_format  # noqa: E402
 from headroom_edge.formats.datauri import decode_base64, encode_base64  # noqa: E402
@@ -208,9 +208,10 @@ def bench_case(compressor: ImageCompressor, case: Case, runs: int, warmup: int, 
     if first.technique in (Technique.FULL_LOW, Technique.TRANSCODE) and isinstance(compressor.decider, PolicyDecider):
         analyzer = compressor.decider.analyzer
         purpose = "presence" if first.technique is Technique.TRANSCODE else "legibility"
-        analysis_min = fit_size(*info.size, ANALYSIS_SIDE, ANALYSIS_SIDE)
+        analysis_min = fit_size(*info.size, QUICK_SIDE, QUICK_SIDE)
         stages["analysis decode"] = timed(lambda s: s.pixels(min_size=analysis_min), fresh, runs, warmup, quiet)
-        notes["analysis decode"] = f"SourceImage.pixels(min_size={analysis_min[0]}x{analysis_min[1]}), the working copy"
+        notes["analysis decode"] = (f"SourceImage.pixels(min_size={analysis_min[0]}x{analysis_min[1]}), the quick copy "
+                                    "(graphics also decode a 1024 working copy inside 'analysis')")
 
         def decoded_source() -> SourceImage:
             s = fresh()

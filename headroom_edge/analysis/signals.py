@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("headroom_edge.analysis")
 
+QUICK_SIDE = 512
+"""Long side of the copy every analysis starts from: enough to tell a photo from a document
+(graphic statistics sample 256 px) and, for JPEGs, about what the low-detail rewrite decodes."""
 ANALYSIS_SIDE = 1024
 """Long side of the working copy. Large enough that shrinking it to a low-detail size still
 shows what is lost; produced with JPEG draft decoding and integer reduction, so it is cheap."""
@@ -48,8 +51,9 @@ class ImageSignals:
     graphic: bool
     """Flat colours and sharp edges: a document, screenshot, chart or diagram rather than a photo."""
     flat_share: float
-    low_detail_loss: float
-    """0..1: what the low-detail size destroys (0 = nothing, ~0.5 = small text turned to mush)."""
+    low_detail_loss: float | None
+    """0..1: what the low-detail size destroys (0 = nothing, ~0.5 = small text turned to mush);
+    None when not measured (photos: no policy row depends on it)."""
     siglip: dict[str, float] | None
     seconds: float
 
@@ -57,7 +61,8 @@ class ImageSignals:
         data = asdict(self)
         data["text_area"] = round(self.text_area, 4)
         data["flat_share"] = round(self.flat_share, 4)
-        data["low_detail_loss"] = round(self.low_detail_loss, 4)
+        if self.low_detail_loss is not None:
+            data["low_detail_loss"] = round(self.low_detail_loss, 4)
         data["seconds"] = round(self.seconds, 5)
         if self.smallest_text_px is not None:
             data["smallest_text_px"] = round(self.smallest_text_px, 1)
@@ -69,10 +74,10 @@ class ImageAnalyzer:
 
     The detector (the expensive part) runs only where its answer can change the decision:
 
-    * ``purpose="legibility"`` (a FULL_LOW question): on a document-like graphic, the detector
-      reads the densest ``TILE`` x ``TILE`` tile of the working copy at its own resolution to
-      find the smallest text. Photos skip it: a
-      general question about a photo does not depend on the size of text in it.
+    * ``purpose="legibility"`` (a FULL_LOW question): on a document-like graphic, the blur measure
+      runs on an ``ANALYSIS_SIDE`` working copy and the detector reads its densest ``TILE`` x
+      ``TILE`` tile at that resolution to find the smallest text. Photos skip both: a general
+      question about a photo does not depend on the size of text in it.
     * ``purpose="presence"`` (a TRANSCODE question): on a photo, the detector reads a
       ``PRESENCE_SIDE`` copy to tell whether there is any text at all.
     """
@@ -83,17 +88,23 @@ class ImageAnalyzer:
 
     def analyze(self, source: SourceImage, low_size: tuple[int, int], purpose: str = "legibility") -> ImageSignals:
         started = time.perf_counter()
-        img = working_copy(source, ANALYSIS_SIDE)
-        scale = img.width / source.size[0]
-        stats = graphic_stats(img)
-        loss_size = (max(1, round(low_size[0] * scale)), max(1, round(low_size[1] * scale)))
-        loss = detail_loss(img, *loss_size) if loss_size[0] < img.width else 0.0
+        # A quick copy first: for a JPEG it is a draft decode at about the low-detail size, which
+        # the full_low technique then reuses, so a photo is decoded once for analysis and rewrite.
+        quick = working_copy(source, QUICK_SIDE)
+        stats = graphic_stats(quick)
+        loss: float | None = None
         boxes, area, smallest = 0, 0.0, None
         detect_on = None
+        scale = 1.0  # detect_on pixels per original pixel
         if purpose == "legibility" and stats.is_graphic:
+            img = working_copy(source, ANALYSIS_SIDE)
+            scale = img.width / source.size[0]
+            loss_size = (max(1, round(low_size[0] * scale)), max(1, round(low_size[1] * scale)))
+            loss = detail_loss(img, *loss_size) if loss_size[0] < img.width else 0.0
             detect_on = densest_tile(img, TILE)
         elif purpose == "presence" and not stats.is_graphic:
-            detect_on = fit_within(img, PRESENCE_SIDE, PRESENCE_SIDE)
+            detect_on = fit_within(quick, PRESENCE_SIDE, PRESENCE_SIDE)
+            scale = detect_on.width / source.size[0]
         if detect_on is not None and self.ocr is not None:
             try:
                 found = self.ocr.detect(detect_on, max_side=max(detect_on.size))
@@ -102,11 +113,10 @@ class ImageAnalyzer:
             else:
                 boxes, area = len(found.boxes), found.text_area_fraction
                 if found.smallest_text_height is not None:
-                    copy_scale = detect_on.width / img.width if purpose == "presence" else 1.0
-                    smallest = found.smallest_text_height / copy_scale / scale
+                    smallest = found.smallest_text_height / scale
         scores = None
         if self.siglip is not None:
-            scores = dict(self.siglip.score(img).probabilities)
+            scores = dict(self.siglip.score(quick).probabilities)
         return ImageSignals(
             text_boxes=boxes,
             text_area=area,

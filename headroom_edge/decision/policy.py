@@ -51,7 +51,7 @@ def review(decision: Decision, signals: ImageSignals, *, original_size: tuple[in
             if smallest * shrink < LEGIBLE_TEXT_PX:
                 return _escalate(decision, attached, f"general question, but its {smallest:.0f}px text would be "
                                  f"{smallest * shrink:.1f}px at low detail: kept legible (policy row 1)")
-        elif signals.graphic and signals.low_detail_loss >= TEXT_DETAIL_LOSS:
+        elif signals.graphic and (signals.low_detail_loss or 0.0) >= TEXT_DETAIL_LOSS:
             return _escalate(decision, attached, f"general question on a graphic that low detail would blur "
                              f"(detail loss {signals.low_detail_loss:.2f}): kept legible (policy row 1)")
         if signals.text_boxes > 0 and _siglip_says_text(signals):
