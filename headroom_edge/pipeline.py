@@ -188,7 +188,9 @@ class ImagePipeline:
         if technique not in self.config.techniques:
             outcome = untouched(image, ctx, f"{technique.value} is disabled by configuration")
         else:
-            ctx = replace(ctx, region=decision.region)
+            graphic = decision.signals.get("graphic")
+            content = "auto" if graphic is None else ("graphic" if graphic else "photo")
+            ctx = replace(ctx, region=decision.region, content=content)
             outcome = apply_technique(technique, image, ctx)
             if outcome.technique is not Technique.PRESERVE and not _worth_it(outcome, original_tokens):
                 outcome = untouched(

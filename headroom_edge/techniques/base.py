@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from headroom_edge.config import CompressionConfig
 from headroom_edge.decision.regions import Region
 from headroom_edge.formats.base import ImageEdit
-from headroom_edge.imaging import ImageInfo, decode_image, encode_image
+from headroom_edge.imaging import ContentKind, ImageInfo, decode_image, encode_image
 from headroom_edge.providers import rules_for
 from headroom_edge.technique import Technique
 from headroom_edge.tokens import estimate_image_tokens
@@ -65,6 +65,9 @@ class TechniqueContext:
     config: CompressionConfig
     region: Region | None = None
     ocr: OcrEngine | None = None
+    content: ContentKind = "auto"
+    """What the image is, when analysis already measured it ("photo" / "graphic"), so encoding
+    need not classify the pixels a second time; "auto" lets the encoder look."""
 
     def tokens(self, size: tuple[int, int], *, detail: str | None = None, media_resolution: str | None = None) -> int:
         """Provider token cost of an image of ``size`` under this request's settings."""
@@ -81,7 +84,7 @@ class TechniqueContext:
     def encode(self, img: Image.Image, *, source_media_type: str | None = None) -> tuple[bytes, str]:
         """Encode rewritten pixels in a format this provider accepts, chosen for the content."""
         accepted = rules_for(self.provider).accepted_media_types
-        encoded = encode_image(img, accepted=accepted, content="auto", quality=self.config.jpeg_quality)
+        encoded = encode_image(img, accepted=accepted, content=self.content, quality=self.config.jpeg_quality)
         return encoded.data, encoded.media_type
 
 
