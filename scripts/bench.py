@@ -197,8 +197,8 @@ def bench_case(compressor: ImageCompressor, case: Case, runs: int, warmup: int, 
     notes: dict[str, str] = {}
     stages["body parse (json.loads)"] = timed(json.loads, lambda: raw, runs, warmup, quiet)
     key = (slot.question, fmt.provider, case.model, slot.detail, slot.media_resolution)
-    stages["cache key (blake2b)"] = timed(
-        lambda t: (hashlib.blake2b(t.encode("ascii", "surrogateescape"), digest_size=20).digest(), *key),
+    stages["cache key (sha256)"] = timed(
+        lambda t: (hashlib.sha256(t.encode("ascii", "surrogateescape")).digest(), *key),
         lambda: text, runs, warmup, quiet)
     stages["base64 decode"] = timed(decode_base64, lambda: text, runs, warmup, quiet)
     stages["probe (header)"] = timed(lambda d: probe_image(d, config.limits), lambda: data, runs, warmup, quiet)
