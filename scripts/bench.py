@@ -471,9 +471,6 @@ def explain_ratio(case: dict[str, Any]) -> str:
                 "the stages slow each other down when run in sequence. On a small machine the usual cause "
                 "is onnxruntime's intra-op threads spin-waiting after an inference (router, text detector) "
                 "and taking the cores from the Pillow work that follows.")
-    else:
-        why += (" The analysis needs its own working copy (a full decode when the image is <= 1024 px, where "
-                "no JPEG draft applies) and the resize then decodes again with draft.")
     return why
 
 
