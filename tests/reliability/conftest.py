@@ -712,28 +712,6 @@ def echo_proxy(echo_upstream: ServerThread, compressor: ImageCompressor) -> Iter
         yield server
 
 
-def read_request(conn: socket.socket) -> bytes:
-    """Read one HTTP/1.1 request (headers + Content-Length body) from a raw connection."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return data
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value.strip())
-    while len(body) < length:
-        chunk = conn.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return head + b"\r\n\r\n" + body
-
-
 def reset(conn: socket.socket) -> None:
     """Close with an RST (SO_LINGER 0) instead of a FIN: a dropped connection, not an end."""
     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

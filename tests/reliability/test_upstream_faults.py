@@ -33,11 +33,11 @@ from headroom_edge.integrations import create_proxy_app
 from tests.integrations.fake_provider import Recorder
 from tests.integrations.helpers import images_in, openai_chat_body, to_bytes
 from tests.integrations.servers import ServerThread
+from tests.rawhttp import read_message
 from tests.reliability.conftest import (
     RawServer,
     base_images,
     proxy_settings,
-    read_request,
     reset,
     wait_for,
 )
@@ -52,7 +52,7 @@ def _chunk(data: bytes) -> bytes:
 
 def _faulty(conn: socket.socket) -> None:
     """What the raw upstream does is chosen by the request's ``x-fault`` header."""
-    request = read_request(conn)
+    request = read_message(conn)
     head = request.split(b"\r\n\r\n", 1)[0].lower()
     fault = next((line.split(b":", 1)[1].strip().decode() for line in head.split(b"\r\n")
                   if line.startswith(b"x-fault:")), "ok")

@@ -25,8 +25,8 @@ from headroom_edge.pipeline import OVER_LIMIT
 from headroom_edge.technique import Technique
 from tests.integrations.helpers import images_in, openai_chat_body, to_bytes
 from tests.integrations.servers import ServerThread
+from tests.rawhttp import raw_request
 from tests.security.conftest import Provider, proxy_settings
-from tests.security.rawhttp import raw_request
 
 BODY_LIMIT = 300_000
 IMAGE_LIMIT = 100_000

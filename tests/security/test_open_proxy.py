@@ -22,8 +22,8 @@ from starlette.routing import Route
 from headroom_edge import ImageCompressor
 from headroom_edge.integrations import create_proxy_app
 from tests.integrations.servers import ServerThread
+from tests.rawhttp import parse_response, raw_request, read_message
 from tests.security.conftest import Provider, proxy_settings
-from tests.security.rawhttp import parse_response, raw_request
 
 CHAT = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}).encode()
 
@@ -106,7 +106,7 @@ def test_connect_is_refused_and_no_tunnel_opens(proxy: ServerThread, ups: dict[s
     evil = ups["evil"].netloc
     with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as sock:
         sock.sendall(f"CONNECT {evil} HTTP/1.1\r\nHost: {evil}\r\n\r\n".encode())
-        first = parse_response(_read_one(sock))
+        first = parse_response(read_message(sock))
         assert 400 <= first.status < 500
         # Were a tunnel open, these bytes would now reach the evil server as a request.
         try:
@@ -246,28 +246,6 @@ def test_all_steering_headers_at_once(proxy: ServerThread, ups: dict[str, Provid
                     body=json.dumps({"model": "claude", "max_tokens": 5, "messages": []}).encode())
     assert r.status == 200, r
     assert _received(ups) == {"openai": 0, "anthropic": 1, "google": 0, "evil": 0}
-
-
-def _read_one(sock: socket.socket) -> bytes:
-    """One response with a Content-Length body, leaving the connection open."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return data
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        key, _, value = line.partition(b":")
-        if key.strip().lower() == b"content-length":
-            length = int(value.strip())
-    while len(body) < length:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return head + b"\r\n\r\n" + body
 
 
 def _read_all(sock: socket.socket) -> bytes:

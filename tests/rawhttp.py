@@ -1,14 +1,34 @@
-"""HTTP/1.1 over a bare socket: request targets and headers exactly as written.
-
-httpx (like every client) normalises what it sends: it resolves ``/v1/../x``, refuses
-absolute-form targets to a non-proxy and sets ``Host`` itself. Attacks on a proxy live exactly
-in those details, so these tests write the bytes themselves.
-"""
+"""Reading one HTTP/1.1 message off a raw socket, for tests that speak HTTP by hand
+(fault-injecting upstreams, request-smuggling and open-proxy probes)."""
 
 from __future__ import annotations
 
 import socket
 from dataclasses import dataclass
+
+
+def read_message(conn: socket.socket) -> bytes:
+    """Headers plus a Content-Length body, leaving the connection open (b"" parts if it closes)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
 
 
 @dataclass(frozen=True)
