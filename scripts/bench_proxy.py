@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,10 +41,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))  # the helper package scripts/bench/
 
 from bench.measure import loadavg, percentile  # noqa: E402
+from bench.procs import HOST, free_port, proc_stats, stop  # noqa: E402
 from bench.proxy_report import render_markdown  # noqa: E402
 from bench.report import merge_proxy_section  # noqa: E402
 
-HOST = "127.0.0.1"
 CHAT_PATH = "/v1/chat/completions"
 TARGET_RSS_MB_PER_WORKER = 300.0
 START_TIMEOUT_S = 60.0
@@ -56,13 +55,6 @@ TRANSCODE_QUESTION = "Transcribe the text in this document."
 
 
 # ----------------------------------------------------------------------------- subprocesses
-
-
-def free_port() -> int:
-    """A loopback port that was free a moment ago (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 class Server:
@@ -114,25 +106,13 @@ class Server:
         self.stop()
 
     def stop(self) -> None:
-        proc = self.proc
-        if proc is None or proc.poll() is not None:
-            return
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(self.proc)
 
 
 def proc_memory_mb(pid: int) -> dict[str, float]:
-    """VmRSS (now) and VmHWM (peak) of a process, in MiB, from /proc/PID/status."""
-    values: dict[str, float] = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, rest = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            values[key] = int(rest.split()[0]) / 1024  # kB -> MiB
-    return values
+    """VmRSS (now) and VmHWM (peak) of a process, in MiB."""
+    stats = proc_stats(pid)
+    return {"VmRSS": stats["vmrss_kb"] / 1024, "VmHWM": stats["vmhwm_kb"] / 1024}
 
 
 def proxy_argv(proxy_port: int, upstream_url: str, workers: int, optimize: bool) -> list[str]:

@@ -72,6 +72,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))  # the helper package scripts/bench/
+
+from bench.procs import free_port, proc_stats, stop  # noqa: E402
+
 DEFAULT_OUT = ROOT / "reports" / "soak.json"
 
 PATHS = {
@@ -270,23 +274,6 @@ def _die_with_parent() -> None:
         pass
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _stop(proc: subprocess.Popen[Any] | None) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-
-
 def start_upstream(log: Path) -> tuple[subprocess.Popen[Any], str]:
     proc = subprocess.Popen(
         [sys.executable, str(Path(__file__).resolve()), "--serve-upstream"],
@@ -296,7 +283,7 @@ def start_upstream(log: Path) -> tuple[subprocess.Popen[Any], str]:
     line = proc.stdout.readline().decode()
     match = re.match(r"PORT (\d+)", line)
     if not match:
-        _stop(proc)
+        stop(proc)
         raise RuntimeError(f"fake upstream did not start (see {log})")
     return proc, f"http://127.0.0.1:{match.group(1)}"
 
@@ -304,7 +291,7 @@ def start_upstream(log: Path) -> tuple[subprocess.Popen[Any], str]:
 def start_proxy(upstream: str, workers: int | None, log: Path) -> tuple[subprocess.Popen[Any], str]:
     exe = Path(sys.executable).with_name("headroom-edge")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "headroom_edge"]
-    port = _free_port()
+    port = free_port()
     cmd += ["proxy", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
             "--openai-base-url", upstream, "--anthropic-base-url", upstream,
             "--google-base-url", upstream]
@@ -314,20 +301,6 @@ def start_proxy(upstream: str, workers: int | None, log: Path) -> tuple[subproce
     proc = subprocess.Popen(cmd, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env,
                             preexec_fn=_die_with_parent, cwd=ROOT)
     return proc, f"http://127.0.0.1:{port}"
-
-
-def proc_stats(pid: int) -> dict[str, int]:
-    """VmRSS/VmHWM (KB), threads and open file descriptors of a process, from /proc."""
-    stats: dict[str, int] = {}
-    with open(f"/proc/{pid}/status") as fh:
-        for line in fh:
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                stats[key.lower() + "_kb"] = int(value.split()[0])
-            elif key == "Threads":
-                stats["threads"] = int(value)
-    stats["fds"] = len(os.listdir(f"/proc/{pid}/fd"))
-    return stats
 
 
 # ----------------------------------------------------------------------------- analysis
@@ -579,8 +552,8 @@ def main(argv: list[str] | None = None) -> int:
         load = asyncio.run(run_load(args, proxy_url, proxy.pid, images))
         alive = proxy.poll() is None
     finally:
-        _stop(proxy)
-        _stop(upstream)
+        stop(proxy)
+        stop(upstream)
 
     result = {
         "measured_at": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
