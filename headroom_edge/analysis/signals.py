@@ -35,9 +35,10 @@ QUICK_SIDE = 512
 ANALYSIS_SIDE = 1024
 """Long side of the working copy. Large enough that shrinking it to a low-detail size still
 shows what is lost; produced with JPEG draft decoding and integer reduction, so it is cheap."""
-TILE = 160
-"""Side of the native-resolution tile the text detector reads to measure the smallest text."""
-PRESENCE_SIDE = 320
+TILE = 128
+"""Side of the native-resolution tile the text detector reads to measure the smallest text:
+big enough for ~30 px text, small enough for ~6 ms of detector time (scripts/bench_analysis.py)."""
+PRESENCE_SIDE = 224
 """Long side of the whole-image copy the detector reads to answer 'is there any text?'."""
 
 
@@ -53,7 +54,8 @@ class ImageSignals:
     flat_share: float
     low_detail_loss: float | None
     """0..1: what the low-detail size destroys (0 = nothing, ~0.5 = small text turned to mush);
-    None when not measured (photos: no policy row depends on it)."""
+    None when not measured (photos, or graphics whose text size the detector measured: no policy
+    row depends on it then)."""
     siglip: dict[str, float] | None
     seconds: float
 
@@ -74,10 +76,11 @@ class ImageAnalyzer:
 
     The detector (the expensive part) runs only where its answer can change the decision:
 
-    * ``purpose="legibility"`` (a FULL_LOW question): on a document-like graphic, the blur measure
-      runs on an ``ANALYSIS_SIDE`` working copy and the detector reads its densest ``TILE`` x
-      ``TILE`` tile at that resolution to find the smallest text. Photos skip both: a general
-      question about a photo does not depend on the size of text in it.
+    * ``purpose="legibility"`` (a FULL_LOW question): on a document-like graphic, the detector
+      reads the densest ``TILE`` x ``TILE`` tile of an ``ANALYSIS_SIDE`` working copy at that
+      resolution to find the smallest text; only when it measures none does the blur measure
+      run. Photos skip both: a general question about a photo does not depend on the size of
+      text in it.
     * ``purpose="presence"`` (a TRANSCODE question): on a photo, the detector reads a
       ``PRESENCE_SIDE`` copy to tell whether there is any text at all.
     """
@@ -96,11 +99,10 @@ class ImageAnalyzer:
         boxes, area, smallest = 0, 0.0, None
         detect_on = None
         scale = 1.0  # detect_on pixels per original pixel
+        img = None
         if purpose == "legibility" and stats.is_graphic:
             img = working_copy(source, ANALYSIS_SIDE)
             scale = img.width / source.size[0]
-            loss_size = (max(1, round(low_size[0] * scale)), max(1, round(low_size[1] * scale)))
-            loss = detail_loss(img, *loss_size) if loss_size[0] < img.width else 0.0
             detect_on = densest_tile(img, TILE)
         elif purpose == "presence" and not stats.is_graphic:
             detect_on = fit_within(quick, PRESENCE_SIDE, PRESENCE_SIDE)
@@ -114,6 +116,11 @@ class ImageAnalyzer:
                 boxes, area = len(found.boxes), found.text_area_fraction
                 if found.smallest_text_height is not None:
                     smallest = found.smallest_text_height / scale
+        if img is not None and smallest is None:
+            # No text size measured (no text found, or no detector): fall back to how much the
+            # low-detail size would blur this graphic (policy row 1's second test).
+            loss_size = (max(1, round(low_size[0] * scale)), max(1, round(low_size[1] * scale)))
+            loss = detail_loss(img, *loss_size) if loss_size[0] < img.width else 0.0
         scores = None
         if self.siglip is not None:
             scores = dict(self.siglip.score(quick).probabilities)
