@@ -97,22 +97,18 @@ def locate_models(explicit: str | os.PathLike[str] | None = None) -> OcrModelFil
             raise OcrUnavailableError(f"OCR model folder {folder} lacks {wanted}")
         return found
     looked: list[str] = []
-    bundled = model_dir("ocr")
-    if bundled is not None:
-        found = files_in(bundled, "models_root")
+    candidates = (
+        (model_dir("ocr"), "models_root", "<models root>/ocr (absent)"),
+        (rapidocr_models_dir(), "rapidocr", "rapidocr package (not installed, or without models/)"),
+    )
+    for candidate, source, absent in candidates:
+        if candidate is None:
+            looked.append(absent)
+            continue
+        found = files_in(candidate, source)
         if found is not None:
             return found
-        looked.append(str(bundled))
-    else:
-        looked.append("<models root>/ocr (absent)")
-    package = rapidocr_models_dir()
-    if package is not None:
-        found = files_in(package, "rapidocr")
-        if found is not None:
-            return found
-        looked.append(str(package))
-    else:
-        looked.append("rapidocr package (not installed, or without models/)")
+        looked.append(str(candidate))
     raise OcrUnavailableError(
         f"no OCR models found (need {wanted}); looked in: {', '.join(looked)}. "
         "Install them with `pip install rapidocr --no-deps`, or pass model_dir=."
