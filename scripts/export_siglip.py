@@ -33,7 +33,6 @@ Example::
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import os
@@ -46,6 +45,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from headroom_edge.analysis.siglip import file_sha256  # noqa: E402
 
 logger = logging.getLogger("export_siglip")
 
@@ -394,14 +396,6 @@ def text_embeds(loaded: Loaded, prompts: list[Prompt]) -> np.ndarray:
 # writing
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _write_json(path: Path, data: Any) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
@@ -529,8 +523,8 @@ def main(argv: list[str] | None = None) -> int:
         },
         "opset": OPSET,
         "files": {
-            "vision.onnx": {"sha256": sha256(vision_path), "bytes": vision_path.stat().st_size},
-            "text_embeds.npy": {"sha256": sha256(out / "text_embeds.npy")},
+            "vision.onnx": {"sha256": file_sha256(vision_path), "bytes": vision_path.stat().st_size},
+            "text_embeds.npy": {"sha256": file_sha256(out / "text_embeds.npy")},
         },
         "fp32_onnx_bytes": fp32_bytes,
         "check": {

@@ -149,7 +149,9 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The checksum ``config.json`` records for ``vision.onnx`` (written by
+    scripts/export_siglip.py, verified on load): one function, so the two cannot disagree."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -276,7 +278,7 @@ class SiglipScorer:
 
     def _verify(self, vision: Path) -> None:
         expected = self.config.get("files", {}).get(VISION_FILE, {}).get("sha256")
-        if expected and _sha256(vision) != expected:
+        if expected and file_sha256(vision) != expected:
             raise SiglipUnavailableError(
                 f"{vision} does not match the checksum in config.json (corrupt or from another "
                 "export); re-run scripts/export_siglip.py"
