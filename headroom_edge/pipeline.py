@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -124,11 +125,17 @@ class ImagePipeline:
                 confidence=1.0, reason=f"image given by {what}: left untouched (fetching is disabled)",
                 decided_by="skip",
             ))
-        key = _cache_key(source.data.encode("ascii", "surrogateescape"), slot, provider, model)
+        data = source.data
+        key = _cache_key(data.encode("ascii", "surrogateescape"), slot, provider, model)
+        return self._cached(key, slot, lambda: self._decide_on_bytes(slot, provider, model, decode_base64(data)))
+
+    def _cached(self, key: CacheKey, slot: ImageSlot, compute: Callable[[], Processed]) -> Processed:
+        """The cached outcome for ``key`` (re-indexed for this slot), else ``compute()``, kept
+        unless it failed: an error may be transient and must not stick to those bytes."""
         hit = self.cache.get(key)
         if hit is not None:
             return Processed(hit.edit, replace(hit.result, index=slot.index, cached=True))
-        processed = self._decide_and_apply(slot, provider, model)
+        processed = compute()
         if processed.result.error is None:
             self.cache.put(key, processed)
         return processed
@@ -152,20 +159,8 @@ class ImagePipeline:
                 decided_by="skip", error=_safe_error(exc),
             ))
         key = _cache_key(b"fetched\0" + fetched.data, slot, provider, model)
-        hit = self.cache.get(key)
-        if hit is None:
-            hit = self._decide_on_bytes(slot, provider, model, fetched.data)
-            if hit.result.error is None:
-                self.cache.put(key, hit)
-        else:
-            hit = Processed(hit.edit, replace(hit.result, cached=True))
-        return Processed(hit.edit, replace(
-            hit.result, index=slot.index, reason=f"{_fetched_note(fetched)}; {hit.result.reason}",
-        ))
-
-    def _decide_and_apply(self, slot: ImageSlot, provider: str, model: str | None) -> Processed:
-        assert slot.source.data is not None
-        return self._decide_on_bytes(slot, provider, model, decode_base64(slot.source.data))
+        done = self._cached(key, slot, lambda: self._decide_on_bytes(slot, provider, model, fetched.data))
+        return Processed(done.edit, replace(done.result, reason=f"{_fetched_note(fetched)}; {done.result.reason}"))
 
     def _decide_on_bytes(self, slot: ImageSlot, provider: str, model: str | None, data: bytes) -> Processed:
         limit = self.config.limits.max_payload_bytes
