@@ -85,6 +85,7 @@ class ImageCompressor:
         self._decider = decider
         self._ocr = ocr
         self._ocr_loaded = ocr is not None
+        self._lazy_ocr = _LazyOcr(self)  # what the pipeline and the analyzer hold: loads on first use
         self._lock = threading.Lock()
         self._local = threading.local()
         self._pipeline: ImagePipeline | None = None
@@ -116,7 +117,7 @@ class ImageCompressor:
                 raise  # an explicitly named router that cannot load is the caller's error
             logger.warning("query router unavailable, using the question rules: %s", exc)
             inner = RulesDecider()
-        return PolicyDecider(inner, ImageAnalyzer(_LazyOcr(self), self._build_siglip()))
+        return PolicyDecider(inner, ImageAnalyzer(self._lazy_ocr, self._build_siglip()))
 
     def _build_siglip(self) -> Any | None:
         if not self.use_siglip:
@@ -156,7 +157,7 @@ class ImageCompressor:
             decider = self.decider
             with self._lock:
                 if self._pipeline is None:
-                    self._pipeline = ImagePipeline(self.config, decider, _LazyOcr(self))
+                    self._pipeline = ImagePipeline(self.config, decider, self._lazy_ocr)
         return self._pipeline
 
     # -- results ----------------------------------------------------------------------------
@@ -308,18 +309,16 @@ class _LazyOcr:
     def __init__(self, owner: ImageCompressor) -> None:
         self._owner = owner
 
-    def read(self, img: Any) -> Any:
+    def _engine(self) -> Any:
         engine = self._owner.ocr
         if engine is None:
             from headroom_edge.ocr import OcrUnavailableError
 
             raise OcrUnavailableError("no OCR models are installed")
-        return engine.read(img)
+        return engine
+
+    def read(self, img: Any) -> Any:
+        return self._engine().read(img)
 
     def detect(self, img: Any, **kwargs: Any) -> Any:
-        engine = self._owner.ocr
-        if engine is None:
-            from headroom_edge.ocr import OcrUnavailableError
-
-            raise OcrUnavailableError("no OCR models are installed")
-        return engine.detect(img, **kwargs)
+        return self._engine().detect(img, **kwargs)
