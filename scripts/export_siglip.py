@@ -47,6 +47,9 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from quant_check import check_export  # noqa: E402
+
 from headroom_edge.analysis.siglip import file_sha256  # noqa: E402
 
 logger = logging.getLogger("export_siglip")
@@ -281,7 +284,12 @@ def _quant_candidates(path: Path) -> list[str]:
 
 
 def quantize(fp32: Path, int8: Path) -> QuantizeResult:
-    """int8 dynamic quantisation of the weight MatMul/Gemm ops (per channel, QInt8).
+    """int8 dynamic quantisation of the weight MatMul/Gemm ops (per channel, QInt8, 7-bit range).
+
+    ``reduce_range`` keeps weight codes within +-64. Without it, onnxruntime's u8 x s8 kernel on
+    AVX2 CPUs without VNNI (``vpmaddubsw``, int16 pair sums) saturates and the products come out
+    wrong by far more than their rounding step (seen: 15x the bound, embedding cosine 0.57 to
+    torch); ``scripts/quant_check.py`` checks every product against that bound after export.
 
     Attention's activation x activation MatMuls stay fp32 (``MatMulConstBOnly``): quantising
     both sides dynamically costs accuracy for little speed. If the quantiser fails on the whole
@@ -296,6 +304,7 @@ def quantize(fp32: Path, int8: Path) -> QuantizeResult:
             str(int8),
             op_types_to_quantize=["MatMul", "Gemm"],
             per_channel=True,
+            reduce_range=True,
             weight_type=QuantType.QInt8,
             nodes_to_exclude=exclude,
             extra_options={"MatMulConstBOnly": True},
@@ -484,10 +493,18 @@ def main(argv: list[str] | None = None) -> int:
         quant = QuantizeResult(False, "--no-quantize", [])
         final = fp32
         int8_cos: float | None = None
+        int8_bound: str | None = None
         if not args.no_quantize:
             int8 = Path(tmpdir) / "vision.int8.onnx"
             quant = quantize(fp32, int8)
             if quant.quantized:
+                bound = check_export(
+                    fp32, int8, [{"pixel_values": pixels[i : i + 1]} for i in range(len(pixels))]
+                )
+                int8_bound = bound.summary()
+                if not bound.ok:
+                    print(f"export_siglip: int8 export is broken: {int8_bound}", file=sys.stderr)
+                    return 1
                 final = int8
                 int8_cos = float(np.min(_cosines(onnx_embeds(int8, pixels), reference)))
         os.replace(final, out / "vision.onnx")
@@ -515,7 +532,8 @@ def main(argv: list[str] | None = None) -> int:
         "score": "sigmoid(logit_scale * cos(image_embeds, text_embeds) + logit_bias)",
         "quantized": quant.quantized,
         "quantization": {
-            "method": "onnxruntime quantize_dynamic, QInt8, per channel, MatMul/Gemm weights"
+            "method": "onnxruntime quantize_dynamic, QInt8 (reduce_range, codes within +-64), "
+            "per channel, MatMul/Gemm weights"
             if quant.quantized
             else None,
             "note": quant.note,
@@ -531,6 +549,7 @@ def main(argv: list[str] | None = None) -> int:
             "probe_images": PROBE_IMAGES,
             "fp32_max_abs_diff_vs_torch": fp32_diff,
             "int8_min_cosine_vs_torch": int8_cos,
+            "int8_products_vs_rounding_bound": int8_bound,
         },
         "exported_with": {"torch": torch.__version__, "transformers": transformers.__version__},
         "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

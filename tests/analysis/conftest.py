@@ -10,6 +10,7 @@ Fixture names carry a ``siglip_`` prefix because other helpers own other files i
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 import subprocess
@@ -21,6 +22,20 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 EXPORT_SCRIPT = REPO / "scripts" / "export_siglip.py"
+
+
+def _script_module(name: str):
+    """A module of scripts/ (not a package: the export runs it as a plain script too)."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+_quant_check = _script_module("quant_check")
+check_export = _quant_check.check_export
+SATURATION_FREE_WEIGHT_CODE = _quant_check.SATURATION_FREE_WEIGHT_CODE
 
 TINY_IMAGE_SIZE = 32
 TINY_MAX_TEXT = 16

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -31,11 +32,13 @@ from headroom_edge.runtime.onnx import DeviceUnavailableError, SessionOptions
 
 from .conftest import (
     REPO,
+    SATURATION_FREE_WEIGHT_CODE,
     TINY_IMAGE_SIZE,
     TINY_LOGIT_BIAS,
     TINY_LOGIT_SCALE_LOG,
     TINY_MAX_TEXT,
     SiglipExport,
+    check_export,
     subprocess_env,
 )
 
@@ -281,6 +284,74 @@ def test_int8_embeddings_close_to_torch(
         f"over {len(cos)} images"
     )
     assert float(cos.min()) > 0.95
+
+
+def _feeds(export: SiglipExport, images) -> list[dict[str, np.ndarray]]:
+    """One run per image (dynamic quantisation picks its activation step per run)."""
+    pre = SiglipPreprocess.from_dict(json.loads((export.out / "preprocess.json").read_text()))
+    return [{"pixel_values": pre.apply(img)[None]} for img in images]
+
+
+def test_int8_products_within_their_rounding_bound(
+    siglip_export_int8: SiglipExport, siglip_export_fp32: SiglipExport, siglip_images
+) -> None:
+    """What int8 must guarantee, whatever the model: each quantised x @ W is within the error
+    its own weight and activation steps allow, and no weight code can saturate the AVX2 kernel.
+    """
+    result = check_export(
+        siglip_export_fp32.out / "vision.onnx",
+        siglip_export_int8.out / "vision.onnx",
+        _feeds(siglip_export_int8, siglip_images.values()),
+    )
+    print(f"\nint8 export: {result.summary()}")
+    assert result.nodes, "the int8 export has no quantised products"
+    assert result.float_matmuls_left == 0
+    assert result.ok, [n for n in result.nodes if not n.ok]
+    recorded = json.loads((siglip_export_int8.out / "config.json").read_text())["check"]
+    assert "0 outside their rounding bound" in recorded["int8_products_vs_rounding_bound"]
+
+
+def _requantize(fp32_model: Path, out: Path, **options: Any) -> Path:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(
+        str(fp32_model),
+        str(out),
+        op_types_to_quantize=["MatMul", "Gemm"],
+        per_channel=True,
+        weight_type=QuantType.QInt8,
+        extra_options={"MatMulConstBOnly": True},
+        **options,
+    )
+    return out
+
+
+def test_bound_check_catches_broken_int8_exports(
+    siglip_export_fp32: SiglipExport, siglip_images, tmp_path: Path
+) -> None:
+    """The check is no rubber stamp: the full-range quantisation the export used to write (it
+    saturates on AVX2 without VNNI) and a wrong weight step both fail it."""
+    fp32_model = siglip_export_fp32.out / "vision.onnx"
+    feeds = _feeds(siglip_export_fp32, siglip_images.values())
+
+    full = check_export(
+        fp32_model, _requantize(fp32_model, tmp_path / "full.onnx", reduce_range=False), feeds
+    )
+    print(f"\nfull-range int8: {full.summary()}")
+    assert not full.ok
+    assert max(n.max_weight_code for n in full.nodes) > SATURATION_FREE_WEIGHT_CODE
+
+    good = _requantize(fp32_model, tmp_path / "good.onnx", reduce_range=True)
+    assert check_export(fp32_model, good, feeds).ok
+    model = onnx.load(str(good))
+    scale = next(i for i in model.graph.initializer if i.name.endswith("_scale") and i.dims)
+    wrong = onnx.numpy_helper.to_array(scale) * 1.5  # a wrong step, as a broken quantiser's
+    scale.CopyFrom(onnx.numpy_helper.from_array(wrong.astype(np.float32), scale.name))
+    broken = tmp_path / "broken.onnx"
+    onnx.save(model, str(broken))
+    bad = check_export(fp32_model, broken, feeds)
+    print(f"weight scale x1.5: {bad.summary()}")
+    assert not bad.ok and not all(n.weight_rounding_ok for n in bad.nodes)
 
 
 @pytest.mark.parametrize("which", ["fp32", "int8"])
