@@ -22,9 +22,8 @@ ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 # headers or build caches reach the runtime image).
 FROM ${PYTHON_IMAGE} AS builder
 
-# Same version and flags as scripts/install.sh (and scripts/container_replay.sh).
-ARG PILLOW_SIMD_VERSION=12.1.1.post0
-ARG RAPIDOCR_VERSION=3.10.0
+# Every version comes from requirements.lock, read by scripts/lockfile.py (its one reader), as
+# in scripts/install.sh and scripts/container_replay.sh.
 # avx2: CC="cc -mavx2" as pillow-simd recommends (x86-64 servers since 2013); sse4: plain cc
 # (pillow-simd adds -msse4 itself). An avx2 image needs an AVX2 CPU at run time.
 ARG SIMD=avx2
@@ -38,7 +37,12 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 # pillow-simd from source; -C X=enable makes the build fail instead of silently dropping a codec.
-RUN case "$SIMD" in \
+WORKDIR /src
+COPY requirements.lock ./
+COPY scripts/lockfile.py ./scripts/
+
+RUN PILLOW_SIMD_VERSION="$(python scripts/lockfile.py version pillow-simd)" \
+ && case "$SIMD" in \
         avx2) export CC="cc -mavx2" ;; \
         sse4) export CC="cc" ;; \
         *) echo "SIMD must be avx2 or sse4, got $SIMD" >&2; exit 2 ;; \
@@ -50,11 +54,12 @@ RUN case "$SIMD" in \
 # The package and its runtime dependencies only (no test/sdk/train extras, so no torch). The
 # wheel is built without models/ (setup.py would otherwise put them under share/): the runtime
 # stage copies them once, as their own layer.
-WORKDIR /src
 COPY pyproject.toml setup.py README.md ./
 COPY headroom_edge ./headroom_edge
-RUN pip wheel -w /wheels . \
- && pip download --no-deps -d /wheels "rapidocr==${RAPIDOCR_VERSION}"
+RUN python scripts/lockfile.py select > /wheels/runtime.txt \
+ && pip wheel --no-deps -w /wheels -r /wheels/runtime.txt \
+ && pip wheel --no-deps -w /wheels . \
+ && pip download --no-deps -d /wheels "rapidocr==$(python scripts/lockfile.py version rapidocr)"
 
 # The bundled models (may be absent or empty: the proxy then runs on the question rules).
 COPY . /context
@@ -64,7 +69,6 @@ RUN mkdir -p /context/models
 # runtime: python + the shared libraries pillow-simd links against + one virtual environment.
 FROM ${PYTHON_IMAGE} AS runtime
 
-ARG RAPIDOCR_VERSION=3.10.0
 ARG APP=/opt/headroom-edge
 
 RUN apt-get update \
@@ -78,9 +82,8 @@ RUN apt-get update \
 RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
     python -m venv --without-pip ${APP}/venv \
  && python -m pip --python ${APP}/venv/bin/python install \
-        --no-cache-dir --no-index --find-links /wheels headroom-edge pillow-simd \
- && python -m pip --python ${APP}/venv/bin/python install \
-        --no-cache-dir --no-index --no-deps /wheels/rapidocr-${RAPIDOCR_VERSION}-py3-none-any.whl \
+        --no-cache-dir --no-index --no-deps --find-links /wheels \
+        -r /wheels/runtime.txt headroom-edge pillow-simd rapidocr \
  && ${APP}/venv/bin/python -m headroom_edge.imaging.engine --require-simd
 
 COPY --from=builder /context/models ${APP}/models

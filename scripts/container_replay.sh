@@ -22,9 +22,7 @@
 set -euo pipefail
 
 # --- Dockerfile ARGs -------------------------------------------------------------------------------
-PILLOW_SIMD_VERSION="12.1.1.post0"   # ARG PILLOW_SIMD_VERSION
-RAPIDOCR_VERSION="3.10.0"            # ARG RAPIDOCR_VERSION
-RUNTIME_PACKAGES=(headroom-edge pillow-simd)
+RUNTIME_PACKAGES=(headroom-edge pillow-simd rapidocr)
 MAX_MB="${MAX_MB:-400}"
 
 WORK=""
@@ -43,6 +41,9 @@ done
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PYTHON="${PYTHON:-python3}"
+LOCKFILE=("$PYTHON" "$ROOT/scripts/lockfile.py")                                  # scripts/lockfile.py
+PILLOW_SIMD_VERSION="$("${LOCKFILE[@]}" version pillow-simd)"
+RAPIDOCR_VERSION="$("${LOCKFILE[@]}" version rapidocr)"
 [ -n "$WORK" ] || WORK="$(mktemp -d /tmp/headroom-replay.XXXXXX)"
 mkdir -p "$WORK"
 WORK="$(cd "$WORK" && pwd)"
@@ -100,7 +101,9 @@ else
     say "pillow-simd: built in $((SECONDS - t0))s; cached in ${CACHE#"$ROOT"/}"
     mkdir -p "$CACHE" && cp "$WORK"/wheels/pillow_simd-*.whl "$CACHE/"
 fi
-"${BPIP[@]}" wheel -q -w "$WORK/wheels" "$WORK/src"                              # pip wheel -w /wheels .
+"${LOCKFILE[@]}" select > "$WORK/wheels/runtime.txt"                             # lockfile.py select
+"${BPIP[@]}" wheel -q --no-deps -w "$WORK/wheels" -r "$WORK/wheels/runtime.txt"
+"${BPIP[@]}" wheel -q --no-deps -w "$WORK/wheels" "$WORK/src"                    # pip wheel --no-deps -w /wheels .
 "${BPIP[@]}" download -q --no-deps -d "$WORK/wheels" "rapidocr==$RAPIDOCR_VERSION"
 mkdir -p "$WORK/context/models"                                                  # COPY . /context; mkdir -p
 if [ -d "$ROOT/models" ]; then
@@ -114,9 +117,8 @@ say "runtime: venv without pip at ${APP#"$WORK"/}/venv, installed from the wheel
 mkdir -p "$APP"
 "$PYTHON" -m venv --without-pip "$APP/venv"
 "${BPIP[@]}" --python "$APP/venv/bin/python" install -q \
-    --no-cache-dir --no-index --find-links "$WORK/wheels" "${RUNTIME_PACKAGES[@]}"
-"${BPIP[@]}" --python "$APP/venv/bin/python" install -q \
-    --no-cache-dir --no-index --no-deps "$WORK/wheels/rapidocr-$RAPIDOCR_VERSION-py3-none-any.whl"
+    --no-cache-dir --no-index --no-deps --find-links "$WORK/wheels" \
+    -r "$WORK/wheels/runtime.txt" "${RUNTIME_PACKAGES[@]}"
 "$APP/venv/bin/python" -m headroom_edge.imaging.engine --require-simd
 cp -r "$WORK/context/models" "$APP/models"                                       # COPY --from=builder /context/models
 export HEADROOM_MODELS_DIR="$APP/models"                                         # ENV HEADROOM_MODELS_DIR

