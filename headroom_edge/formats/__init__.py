@@ -19,12 +19,14 @@ from headroom_edge.formats.base import (
     WireFormat,
     apply_edits,
 )
+from headroom_edge.formats.bedrock_converse import BEDROCK_CONVERSE
 from headroom_edge.formats.gemini import GEMINI
 from headroom_edge.formats.openai_chat import OPENAI_CHAT
 from headroom_edge.formats.openai_responses import OPENAI_RESPONSES, looks_like_responses_input
 
 __all__ = [
     "ANTHROPIC_MESSAGES",
+    "BEDROCK_CONVERSE",
     "FORMATS",
     "GEMINI",
     "ImageEdit",
@@ -39,7 +41,9 @@ __all__ = [
     "get_format",
 ]
 
-FORMATS: tuple[WireFormat, ...] = (OPENAI_CHAT, OPENAI_RESPONSES, ANTHROPIC_MESSAGES, GEMINI)
+FORMATS: tuple[WireFormat, ...] = (
+    OPENAI_CHAT, OPENAI_RESPONSES, ANTHROPIC_MESSAGES, GEMINI, BEDROCK_CONVERSE
+)
 
 # Shape detection order matters: Anthropic bodies also have OpenAI Chat's shape (a messages list),
 # so the more specific format is asked first.
@@ -47,6 +51,8 @@ _SHAPE_ORDER: tuple[WireFormat, ...] = (GEMINI, OPENAI_RESPONSES, ANTHROPIC_MESS
 
 _PATHS: tuple[tuple[re.Pattern[str], WireFormat], ...] = (
     (re.compile(r":(?:generateContent|streamGenerateContent|countTokens)$"), GEMINI),
+    (re.compile(r"/model/[^/]+/converse(?:-stream)?$"), BEDROCK_CONVERSE),
+    (re.compile(r"/model/[^/]+/invoke(?:-with-response-stream)?$"), ANTHROPIC_MESSAGES),
     (re.compile(r"(?:^|/)chat/completions$"), OPENAI_CHAT),
     (re.compile(r"(?:^|/)responses(?:/[^/]+)?$"), OPENAI_RESPONSES),
     (re.compile(r"(?:^|/)messages(?:/count_tokens)?$"), ANTHROPIC_MESSAGES),
