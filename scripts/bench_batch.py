@@ -3,8 +3,9 @@
 
     python scripts/bench_batch.py [--lines 120] [--repeats 3]
 
-Builds one mixed batch file (OpenAI chat, OpenAI responses and Anthropic lines, each with a real
-photograph from scikit-image at 1200x900 and a general, detail or region question), then times
+Builds one mixed batch file (OpenAI chat, OpenAI responses and Anthropic lines, each with its own
+1200x900 window of a real photograph from scikit-image, so no line is a cache hit, and a general,
+detail or region question), then times
 ``run_batch`` with 1 and 2 processes, alternating, ``--repeats`` times each (pool start-up
 included: that is what a user waits for). Reports the median lines/s, the 2-vs-1 ratio, peak RSS
 of the parent and the file's savings. Writes reports/bench_batch.json and .md.
@@ -35,24 +36,24 @@ QUESTIONS = (
 )
 
 
-def photos() -> list[bytes]:
+def photo(i: int) -> bytes:
+    """A different 1200x900 JPEG for every line (a window of one of four real photographs), so
+    no line is a cache hit of an earlier one."""
     from PIL import Image
     from skimage import data
 
-    out = []
-    for array in (data.astronaut(), data.coffee(), data.chelsea(), data.rocket()):
-        img = Image.fromarray(array).convert("RGB").resize((1200, 900))
-        buf = io.BytesIO()
-        img.save(buf, "JPEG", quality=90)
-        out.append(buf.getvalue())
-    return out
+    arrays = (data.astronaut, data.coffee, data.chelsea, data.rocket)
+    base = Image.fromarray(arrays[i % len(arrays)]()).convert("RGB").resize((1400, 1050))
+    dx, dy = (i * 7) % 200, (i * 13) % 150
+    buf = io.BytesIO()
+    base.crop((dx, dy, dx + 1200, dy + 900)).save(buf, "JPEG", quality=90)
+    return buf.getvalue()
 
 
 def make_file(path: Path, lines: int) -> None:
-    images = photos()
     with path.open("wb") as f:
         for i in range(lines):
-            b64 = base64.b64encode(images[i % len(images)]).decode()
+            b64 = base64.b64encode(photo(i)).decode()
             question = QUESTIONS[i % len(QUESTIONS)]
             if i % 3 == 0:
                 record = {"custom_id": f"r{i}", "method": "POST", "url": "/v1/chat/completions",
