@@ -1,13 +1,36 @@
-"""Provider facts that are not token rules: accepted media types and hard image limits.
+"""The providers, their names, and the facts that are not token rules (accepted media types).
 
-Token formulas live in :mod:`headroom_edge.tokens`; this module holds the rest of what a rewrite
-must respect so that a compressed request is never rejected by the provider it goes to.
+This is the one home of the provider list and of the aliases callers may use for them ("gemini"
+for "google"): token rules (:mod:`headroom_edge.tokens`), wire formats and endpoint tables
+(:mod:`headroom_edge.formats`) and the integrations all read them from here. Token formulas live
+in :mod:`headroom_edge.tokens`; this module holds the rest of what a rewrite must respect so that
+a compressed request is never rejected by the provider it goes to.
 Source: shared provider facts, collected 2026-11.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal
+
+Provider = Literal["openai", "anthropic", "google"]
+
+PROVIDERS: tuple[Provider, ...] = ("openai", "anthropic", "google")
+
+PROVIDER_ALIASES: Mapping[str, Provider] = MappingProxyType({"gemini": "google"})
+"""Other names callers use for a provider (the Gemini API is Google's)."""
+
+
+def canonical_provider(name: str) -> Provider | None:
+    """The provider ``name`` means (case and surrounding space ignored), or None if none."""
+    if not isinstance(name, str):
+        return None
+    key = name.strip().lower()
+    if key in PROVIDERS:
+        return key  # type: ignore[return-value]
+    return PROVIDER_ALIASES.get(key)
 
 
 @dataclass(frozen=True)

@@ -56,11 +56,11 @@ from headroom_edge.imaging import fit_size, probe_image, resize_to  # noqa: E402
 from headroom_edge.imaging.engine import detect_engine  # noqa: E402
 from headroom_edge.integrations.middleware import HeadroomMiddleware  # noqa: E402
 from headroom_edge.integrations.workers import WorkerPool  # noqa: E402
+from headroom_edge.lowdetail import low_plan  # noqa: E402
 from headroom_edge.runtime.models import model_dir  # noqa: E402
 from headroom_edge.technique import Technique  # noqa: E402
 from headroom_edge.techniques import apply_technique  # noqa: E402
 from headroom_edge.techniques.base import SourceImage, TechniqueContext  # noqa: E402
-from headroom_edge.techniques.full_low import low_plan  # noqa: E402
 from tests import factories  # noqa: E402
 
 CHAT_PATH = "/v1/chat/completions"
@@ -190,7 +190,7 @@ def bench_case(compressor: ImageCompressor, case: Case, runs: int, warmup: int, 
     result = out.result.images[0]
     technique = result.technique
     first = inner.decide(slot.question, fresh(), ctx)
-    low_size = low_plan(ctx, info.size)[0]
+    low_size = low_plan(ctx.family, info.size)[0]
     target = tuple(result.compressed_size) if out.changed and result.compressed_size else low_size
 
     stages: dict[str, list[int]] = {}

@@ -30,9 +30,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("words", ("_version", "technique", "providers", "tokens", "lowdetail", "config", "results",
                "cache")),
     ("pixels", ("imaging", "runtime", "fetch")),
-    ("vocabulary", ("context",)),
     ("formats", ("formats",)),
     ("models", ("ocr", "router")),
+    ("vocabulary", ("context",)),
     ("analysis", ("analysis",)),
     ("decision", ("decision",)),
     ("techniques", ("techniques",)),
@@ -86,7 +86,9 @@ def _imports(tree: ast.AST, module: str, is_package: bool) -> Iterator[str]:
             else:
                 target = node.module or ""
             if target.split(".")[0] == PACKAGE:
-                yield target
+                # "from x import y" may name a module x.y or a name in x; arrows() resolves it.
+                for alias in node.names:
+                    yield f"{target}.{alias.name}"
 
 
 def arrows(package_dir: Path) -> list[Arrow]:
@@ -97,7 +99,6 @@ def arrows(package_dir: Path) -> list[Arrow]:
         source = module_name(path, package_dir)
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for target in _imports(tree, source, path.name == "__init__.py"):
-            # "from headroom_edge.x import y" may name a module y or a name in x.
             while target not in modules and "." in target:
                 target = target.rsplit(".", 1)[0]
             if target != source:
@@ -130,8 +131,10 @@ def render(found: list[Arrow], upward_only: bool = False) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--upward-only", action="store_true", help="print only upward imports")
+    parser.add_argument("--package-dir", type=Path, default=ROOT / PACKAGE,
+                        help="another checkout's headroom_edge/ (e.g. to print an older map)")
     args = parser.parse_args(argv)
-    found = arrows(ROOT / PACKAGE)
+    found = arrows(args.package_dir)
     print(render(found, upward_only=args.upward_only))
     return 1 if any(a.upward for a in found) else 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from headroom_edge.decision.regions import Region
+from headroom_edge.context import Region
 from headroom_edge.technique import Technique
 
 
