@@ -26,6 +26,7 @@ from headroom_edge.decision.decider import Decider, PolicyDecider, RouterDecider
 from headroom_edge.formats import detect_format, format_for_messages, get_format
 from headroom_edge.formats.base import WireFormat, apply_edits
 from headroom_edge.pipeline import ImagePipeline
+from headroom_edge.providers import PROVIDERS, canonical_provider
 from headroom_edge.results import CompressionResult
 from headroom_edge.runtime.onnx import SessionOptions, resolve_providers
 
@@ -35,7 +36,6 @@ BodyT = TypeVar("BodyT", bytes, str, dict)
 
 _IMAGE_MARKERS = (b'"image_url"', b'"input_image"', b'"image"', b"inlineData", b"inline_data",
                   b"fileData", b"file_data")
-_PROVIDERS = ("openai", "anthropic", "google")
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,7 @@ class ImageCompressor:
         """Whether any message holds an image part in any supported provider format."""
         if not isinstance(messages, list):
             return False
-        for provider in _PROVIDERS:
+        for provider in PROVIDERS:
             try:
                 fmt, body = format_for_messages(provider, messages)
             except ValueError:
@@ -198,8 +198,7 @@ class ImageCompressor:
         except RecursionError:
             self._local.result = CompressionResult()
             return messages
-        key = "contents" if fmt.provider == "google" else ("input" if fmt.name == "openai_responses" else "messages")
-        return body[key]
+        return body[fmt.messages_key]
 
     # -- whole-body API --------------------------------------------------------------------
     @staticmethod
@@ -271,7 +270,7 @@ class ImageCompressor:
         if wire_format is not None:
             return get_format(wire_format)
         fmt = detect_format(body, path)
-        if fmt is not None and provider is not None and fmt.provider != _canonical_provider(provider):
+        if fmt is not None and provider is not None and fmt.provider != canonical_provider(provider):
             return None  # the caller's provider and the body disagree: do not guess
         return fmt
 
@@ -296,11 +295,6 @@ class ImageCompressor:
                 item.original_tokens, item.compressed_tokens, item.reason,
             )
         return result
-
-
-def _canonical_provider(provider: str) -> str:
-    provider = provider.lower()
-    return "google" if provider in ("gemini", "google") else provider
 
 
 class _LazyOcr:
