@@ -5,7 +5,8 @@ whole path -- snapshot folder -> ``scripts/export_siglip.py`` (as a subprocess, 
 ``SiglipScorer`` -- is the same for a 2-layer, 32-wide model as for siglip-base, and the tiny one
 exports in seconds. Exports are done once per session and shared.
 
-Fixture names carry a ``siglip_`` prefix because other helpers own other files in tests/analysis.
+Fixture names carry a ``siglip_`` prefix: the image-signal tests in this folder
+(``test_signals.py``) use the shared fixtures of ``tests/conftest.py`` instead.
 """
 
 from __future__ import annotations
