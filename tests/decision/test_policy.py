@@ -6,7 +6,6 @@ SigLIP model ships (its scorer is tested in tests/analysis/test_siglip.py)."""
 
 from __future__ import annotations
 
-import pytest
 from PIL import ImageDraw
 
 from headroom_edge import ImageCompressor, Technique
@@ -17,11 +16,8 @@ from headroom_edge.decision.policy import review
 from tests import factories as f
 
 
-@pytest.fixture(scope="module")
-def compressor() -> ImageCompressor:
-    comp = ImageCompressor()
-    assert isinstance(comp.decider, PolicyDecider)
-    return comp
+def test_the_default_compressor_reviews_with_the_policy(compressor: ImageCompressor) -> None:
+    assert isinstance(compressor.decider, PolicyDecider)
 
 
 def _one(compressor: ImageCompressor, data: bytes, question: str, media_type: str, **kw: object):
