@@ -46,8 +46,7 @@ from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from headroom_edge.analysis.siglip import file_sha256  # noqa: E402
+from headroom_edge.analysis.siglip import file_sha256
 
 logger = logging.getLogger("export_siglip")
 
