@@ -19,19 +19,15 @@ from headroom_edge.formats.common import (
     Turn,
     TurnListFormat,
     assemble,
+    message_turn,
     source_from_url,
     str_or_none,
-    user_text,
 )
 from headroom_edge.formats.datauri import encode_base64
 
 _ANTHROPIC_BLOCKS = frozenset(
     {"tool_result", "tool_use", "thinking", "redacted_thinking", "document"}
 )
-
-
-def _is_text(block: dict[str, Any]) -> bool:
-    return block.get("type") == "text"
 
 
 def _image(block: Any) -> ImageSource | None:
@@ -95,11 +91,7 @@ class AnthropicMessagesFormat(TurnListFormat):
         return looks_anthropic(body)
 
     def turn(self, entry: Any) -> Turn:
-        if not isinstance(entry, dict):
-            return Turn()
-        content = entry.get("content")
-        text = user_text(content, _is_text) if entry.get("role") == "user" else ""
-        return Turn(text, "content", content)
+        return message_turn(entry)
 
     def image(self, part: Any) -> FoundImage | None:
         source = _image(part)

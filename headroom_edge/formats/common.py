@@ -145,6 +145,20 @@ def user_text(content: Any, is_text: Callable[[dict[str, Any]], bool]) -> str:
     return ""
 
 
+def is_text_block(part: dict[str, Any]) -> bool:
+    """A ``{"type": "text", "text": ...}`` part (Chat Completions and Anthropic)."""
+    return part.get("type") == "text"
+
+
+def message_turn(message: Any, is_text: Callable[[dict[str, Any]], bool] = is_text_block) -> Turn:
+    """A ``{"role": ..., "content": str | [parts]}`` message; its text counts only for "user"."""
+    if not isinstance(message, dict):
+        return Turn()
+    content = message.get("content")
+    text = user_text(content, is_text) if message.get("role") == "user" else ""
+    return Turn(text, "content", content)
+
+
 class TurnListFormat:
     """The walk and the small members all four wire formats share.
 

@@ -18,15 +18,11 @@ from headroom_edge.formats.common import (
     Turn,
     TurnListFormat,
     assemble,
+    message_turn,
     source_from_url,
     str_or_none,
-    user_text,
 )
 from headroom_edge.formats.datauri import build_data_url
-
-
-def _is_text(part: dict[str, Any]) -> bool:
-    return part.get("type") == "text"
 
 
 class OpenAIChatFormat(TurnListFormat):
@@ -41,11 +37,7 @@ class OpenAIChatFormat(TurnListFormat):
         return isinstance(body, dict) and isinstance(body.get("messages"), list)
 
     def turn(self, entry: Any) -> Turn:
-        if not isinstance(entry, dict):
-            return Turn()
-        content = entry.get("content")
-        text = user_text(content, _is_text) if entry.get("role") == "user" else ""
-        return Turn(text, "content", content)
+        return message_turn(entry)
 
     def image(self, part: Any) -> FoundImage | None:
         """The source and detail of an ``image_url`` part, or None when ``part`` is not one."""

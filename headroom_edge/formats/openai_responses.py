@@ -22,9 +22,9 @@ from headroom_edge.formats.common import (
     Turn,
     TurnListFormat,
     assemble,
+    message_turn,
     source_from_url,
     str_or_none,
-    user_text,
 )
 from headroom_edge.formats.datauri import build_data_url
 
@@ -85,9 +85,7 @@ class OpenAIResponsesFormat(TurnListFormat):
             return Turn()
         kind = entry.get("type")
         if kind is None or kind == "message":
-            content = entry.get("content")
-            text = user_text(content, _is_text) if entry.get("role") == "user" else ""
-            return Turn(text, "content", content)
+            return message_turn(entry, _is_text)
         if str_or_none(kind) in _TOOL_OUTPUTS:
             return Turn("", "output", entry.get("output"))
         return Turn()
