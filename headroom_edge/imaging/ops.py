@@ -152,7 +152,9 @@ def flatten_alpha(
     """Composite an image with alpha onto a solid background (for formats without alpha).
 
     White is the default because transparent images sent to models are mostly logos, diagrams
-    and documents drawn for light backgrounds; black would swallow dark text.
+    and documents drawn for light backgrounds; black would swallow dark text. The one place the
+    package composites: OCR input (``ocr.imageprep``) and SigLIP input (``analysis.siglip``) call
+    it too; on white its pixels equal ``Image.alpha_composite`` (what transformers does).
     """
     if img.mode not in ("RGBA", "LA", "PA", "RGBa", "La") and "transparency" not in img.info:
         return img if img.mode in ("L", "RGB") else img.convert("RGB")
