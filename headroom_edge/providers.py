@@ -37,7 +37,11 @@ def canonical_provider(name: str) -> Provider | None:
 class ProviderImageRules:
     accepted_media_types: frozenset[str]
     max_side: int | None
-    """Largest width/height the provider accepts (None: no documented hard limit)."""
+    """Largest width/height the provider accepts (None: no documented hard limit).
+
+    Nothing needs to enforce it on the way out: no technique enlarges an image, so a rewrite is
+    never over a limit its original was under (tests/reliability checks every rewrite against
+    it); an original over it is the client's request, and goes through as sent."""
 
 
 PROVIDER_RULES: dict[str, ProviderImageRules] = {
