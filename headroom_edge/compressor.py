@@ -25,7 +25,9 @@ from headroom_edge.config import CompressionConfig
 from headroom_edge.decision.decider import Decider, PolicyDecider, RouterDecider, RulesDecider
 from headroom_edge.formats import detect_format, format_for_messages, get_format
 from headroom_edge.formats.base import WireFormat, apply_edits
+from headroom_edge.lazy import Lazy
 from headroom_edge.pipeline import ImagePipeline
+from headroom_edge.providers import PROVIDERS, canonical_provider
 from headroom_edge.results import CompressionResult
 from headroom_edge.runtime.onnx import SessionOptions, resolve_providers
 
@@ -35,7 +37,6 @@ BodyT = TypeVar("BodyT", bytes, str, dict)
 
 _IMAGE_MARKERS = (b'"image_url"', b'"input_image"', b'"image"', b"inlineData", b"inline_data",
                   b"fileData", b"file_data")
-_PROVIDERS = ("openai", "anthropic", "google")
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,10 @@ class ImageCompressor:
     """Picks and applies the cheapest safe technique for every image of a request.
 
     Args:
-        model_id: folder of the query-router model; None uses the bundled ``models/router``.
-            Without router files the documented question rules decide (and results say so);
-            a model_id that cannot be loaded is an error.
+        model_id: folder of the query-router model (``QueryRouter``'s ``model_dir``; the public
+            name stays ``model_id``); None uses the bundled ``models/router``. Without router
+            files the documented question rules decide (and results say so); a model_id that
+            cannot be loaded is an error.
         use_siglip: use the SigLIP image encoder when its model files are installed.
         device: None (CUDA when onnxruntime has it, else CPU), "cpu" or "cuda".
         config: the :class:`CompressionConfig`; defaults are the safe, documented behaviour.
@@ -82,22 +84,19 @@ class ImageCompressor:
         self.device = device
         self.config = config or CompressionConfig()
         self.session_options = SessionOptions(device=device)
-        self._decider = decider
-        self._ocr = ocr
-        self._ocr_loaded = ocr is not None
-        self._lazy_ocr = _LazyOcr(self)  # what the pipeline and the analyzer hold: loads on first use
-        self._lock = threading.Lock()
+        # One mechanism for every expensive part: built on first use, once (headroom_edge.lazy).
+        self._decider: Lazy[Decider] = Lazy.of(decider) if decider is not None else Lazy(self._build_decider)
+        self._ocr: Lazy[Any | None] = Lazy.of(ocr) if ocr is not None else Lazy(self._build_ocr)
+        self._lazy_ocr = _LazyOcr(self._ocr)  # what the pipeline and the analyzer hold
+        self._pipeline: Lazy[ImagePipeline] = Lazy(
+            lambda: ImagePipeline(self.config, self.decider, self._lazy_ocr)
+        )
         self._local = threading.local()
-        self._pipeline: ImagePipeline | None = None
 
     # -- lazily built parts ---------------------------------------------------------------
     @property
     def decider(self) -> Decider:
-        if self._decider is None:
-            with self._lock:
-                if self._decider is None:
-                    self._decider = self._build_decider()
-        return self._decider
+        return self._decider.get()
 
     def _build_decider(self) -> Decider:
         """Router (or rules when its files are missing) wrapped in the image-analysis policy."""
@@ -135,12 +134,8 @@ class ImageCompressor:
 
     @property
     def ocr(self) -> Any | None:
-        if not self._ocr_loaded:
-            with self._lock:
-                if not self._ocr_loaded:
-                    self._ocr = self._build_ocr()
-                    self._ocr_loaded = True
-        return self._ocr
+        """The OCR engine (None when its models are not installed), loaded on first use."""
+        return self._ocr.get()
 
     def _build_ocr(self) -> Any | None:
         from headroom_edge.ocr import OcrEngine, OcrUnavailableError
@@ -153,22 +148,26 @@ class ImageCompressor:
 
     @property
     def pipeline(self) -> ImagePipeline:
-        if self._pipeline is None:
-            decider = self.decider
-            with self._lock:
-                if self._pipeline is None:
-                    self._pipeline = ImagePipeline(self.config, decider, self._lazy_ocr)
-        return self._pipeline
+        return self._pipeline.get()
 
     # -- results ----------------------------------------------------------------------------
     @property
     def last_result(self) -> CompressionResult | None:
-        """The result of this thread's most recent compress call (None before the first)."""
+        """The result of this thread's most recent compress call (None before the first).
+
+        Per thread on purpose: one compressor serves concurrent requests from worker threads,
+        and each caller must see its own request's result. (The httpx transports and SDK
+        clients instead keep the last request of the transport, whatever thread sent it.)
+        """
         return getattr(self._local, "result", None)
 
     @property
     def last_savings(self) -> float:
-        """Token savings of this thread's most recent call, in percent (0.0 before the first)."""
+        """Token savings of this thread's most recent call, in percent (0.0 before the first).
+
+        A float always, so ``f"{c.last_savings:.0f}%"`` works before any call; the SDK clients'
+        ``last_savings`` is None instead, because there "no request yet" must stay visible.
+        """
         result = self.last_result
         return result.savings_percent if result is not None else 0.0
 
@@ -177,7 +176,7 @@ class ImageCompressor:
         """Whether any message holds an image part in any supported provider format."""
         if not isinstance(messages, list):
             return False
-        for provider in _PROVIDERS:
+        for provider in PROVIDERS:
             try:
                 fmt, body = format_for_messages(provider, messages)
             except ValueError:
@@ -198,8 +197,7 @@ class ImageCompressor:
         except RecursionError:
             self._local.result = CompressionResult()
             return messages
-        key = "contents" if fmt.provider == "google" else ("input" if fmt.name == "openai_responses" else "messages")
-        return body[key]
+        return body[fmt.messages_key]
 
     # -- whole-body API --------------------------------------------------------------------
     @staticmethod
@@ -271,7 +269,7 @@ class ImageCompressor:
         if wire_format is not None:
             return get_format(wire_format)
         fmt = detect_format(body, path)
-        if fmt is not None and provider is not None and fmt.provider != _canonical_provider(provider):
+        if fmt is not None and provider is not None and fmt.provider != canonical_provider(provider):
             return None  # the caller's provider and the body disagree: do not guess
         return fmt
 
@@ -298,19 +296,15 @@ class ImageCompressor:
         return result
 
 
-def _canonical_provider(provider: str) -> str:
-    provider = provider.lower()
-    return "google" if provider in ("gemini", "google") else provider
-
-
 class _LazyOcr:
-    """Loads the compressor's OCR engine only when a transcode actually needs it."""
+    """The OCR engine as the pipeline and the analyzer hold it: loaded when a transcode or a text
+    check actually needs it, an ``OcrUnavailableError`` there when it is not installed."""
 
-    def __init__(self, owner: ImageCompressor) -> None:
-        self._owner = owner
+    def __init__(self, engine: Lazy[Any | None]) -> None:
+        self._lazy = engine
 
     def _engine(self) -> Any:
-        engine = self._owner.ocr
+        engine = self._lazy.get()
         if engine is None:
             from headroom_edge.ocr import OcrUnavailableError
 

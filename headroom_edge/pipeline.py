@@ -16,23 +16,21 @@ from typing import TYPE_CHECKING
 
 from headroom_edge.cache import LRUCache
 from headroom_edge.config import CompressionConfig
+from headroom_edge.context import SourceImage, TechniqueContext
 from headroom_edge.fetch import FetchedImage, FetchError, SafeFetcher
 from headroom_edge.formats.base import ImageEdit, ImageSlot
 from headroom_edge.formats.datauri import decode_base64
 from headroom_edge.imaging import probe_image
-from headroom_edge.results import ImageResult
+from headroom_edge.results import OVER_LIMIT, DecidedBy, ImageResult
 from headroom_edge.technique import Technique
 from headroom_edge.techniques import apply_technique
-from headroom_edge.techniques.base import Outcome, SourceImage, TechniqueContext, untouched
+from headroom_edge.techniques.base import Outcome, untouched
 
 if TYPE_CHECKING:
     from headroom_edge.decision.decider import Decider
     from headroom_edge.ocr import OcrEngine
 
-OVER_LIMIT = "limit"
-"""``ImageResult.decided_by`` of an image whose decoded payload is over
-``ImageLimits.max_payload_bytes``: passed through untouched (integrations may refuse the request
-instead, e.g. the proxy's 413)."""
+__all__ = ["OVER_LIMIT", "ImagePipeline", "Processed"]  # OVER_LIMIT: older imports of it from here
 
 logger = logging.getLogger("headroom_edge.pipeline")
 
@@ -201,7 +199,7 @@ class ImagePipeline:
 
     def _finish(
         self, slot: ImageSlot, image: SourceImage, original_tokens: int, outcome: Outcome,
-        confidence: float, decided_by: str, signals: dict[str, object],
+        confidence: float, decided_by: DecidedBy, signals: dict[str, object],
     ) -> Processed:
         result = ImageResult(
             index=slot.index,

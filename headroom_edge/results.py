@@ -8,9 +8,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Final, Literal
 
 from headroom_edge.technique import Technique
+
+DecidedBy = Literal["rules", "router", "policy", "skip", "error", "limit"]
+"""Who chose an image's technique: the question rules, the trained router, the image-analysis
+policy (which overruled either), or no decision at all: "skip" (URL/file images, animations),
+"error" (processing failed; the image passed untouched) and :data:`OVER_LIMIT`."""
+
+OVER_LIMIT: Final = "limit"
+"""``decided_by`` of an image whose decoded payload is over ``ImageLimits.max_payload_bytes``:
+passed through untouched (integrations may refuse the request instead, e.g. the proxy's 413)."""
 
 
 @dataclass(frozen=True)
@@ -34,8 +43,9 @@ class ImageResult:
     compressed_size: tuple[int, int] | None = None
     media_type: str | None = None
     """Media type sent upstream after the rewrite (the original one when untouched)."""
-    decided_by: str = "rules"
-    """Which component chose the technique: "rules", "router", "policy", "cache", "error", "skip"."""
+    decided_by: DecidedBy = "rules"
+    """Which component chose the technique (see :data:`DecidedBy`); a decision cache hit keeps
+    the original chooser and sets ``cached``."""
     signals: dict[str, Any] = field(default_factory=dict)
     """Measured image signals and scores behind the decision (text area, blur loss, ...)."""
     error: str | None = None
@@ -46,10 +56,6 @@ class ImageResult:
     @property
     def changed(self) -> bool:
         return self.technique is not Technique.PRESERVE or self.compressed_bytes != self.original_bytes
-
-    @property
-    def saved_tokens(self) -> int:
-        return self.original_tokens - self.compressed_tokens
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -1,4 +1,10 @@
-"""The four ways headroom_edge can treat one image."""
+"""The four ways headroom_edge can treat one image.
+
+Why this is not ``techniques/__init__``: the name of a technique is vocabulary that the config,
+results, the question rules, the router's label map and the decision all use, while
+``techniques/`` holds the code that applies one. Keeping the enum in this low module lets all of
+them name a technique without importing technique code (scripts/import_graph.py checks it).
+"""
 
 from __future__ import annotations
 

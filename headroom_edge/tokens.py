@@ -5,8 +5,8 @@ it / replace it by OCR text", so the estimate has to follow each provider's own 
 including the downscale the provider applies before counting (shrinking an image that the provider
 would shrink anyway saves nothing).
 
-Source of every number below: /work/shared/provider-facts.md, collected 2026-11 from the providers'
-docs (and, where marked, community billing measurements). Exact counts are only available from the
+Source of every number below: the project's shared provider facts (``provider-facts.md``),
+collected 2026-11 from the providers' docs (and, where marked, community billing measurements). Exact counts are only available from the
 providers' count-tokens endpoints; these functions are estimates meant for budgeting, so where a
 rule is ambiguous they round *up*.
 
@@ -34,6 +34,8 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Literal
 
+from headroom_edge.providers import PROVIDERS, Provider
+
 __all__ = [
     "PATCH_MULTIPLIERS",
     "FamilyKind",
@@ -43,16 +45,16 @@ __all__ = [
     "effective_size",
     "estimate_image_tokens",
     "estimate_text_tokens",
+    "family_effective_size",
+    "family_tokens",
+    "fit_box",
     "low_detail_tokens",
     "openai_patch_count",
     "resolve_family",
 ]
 
-Provider = Literal["openai", "anthropic", "google"]
 FamilyKind = Literal["openai_tile", "openai_patch", "anthropic", "gemini3", "gemini2"]
 PatchMultipliers = Mapping[str, float] | Iterable[tuple[str, float]]
-
-PROVIDERS: tuple[str, ...] = ("openai", "anthropic", "google")
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,8 @@ class ModelFamily:
 _OPENAI_TILE = 512
 _OPENAI_TILE_BOX = 2048
 _OPENAI_TILE_SHORT_SIDE = 768
-_OPENAI_LOW_BOX = 512
-_OPENAI_PATCH = 32
+OPENAI_LOW_BOX = 512
+OPENAI_PATCH = 32
 _OPENAI_PATCH_BUDGET = 1536
 
 
@@ -162,7 +164,7 @@ _GPT_VERSION = re.compile(r"gpt-(\d+)(?:\.(\d+))?(?!\d)")
 
 # --- Anthropic ---------------------------------------------------------------------------------
 
-_CLAUDE_PATCH = 28
+CLAUDE_PATCH = 28
 _CLAUDE = ModelFamily("claude", "anthropic", "anthropic", max_long_edge=1568, token_budget=1568)
 _CLAUDE_HIRES = ModelFamily(
     "claude-opus-4.7+", "anthropic", "anthropic", max_long_edge=2576, token_budget=4784
@@ -190,7 +192,7 @@ _GEMINI3_DEFAULT_LEVEL = "HIGH"
 _GEMINI2_LEVEL_TOKENS: Mapping[str, int] = MappingProxyType({"LOW": 64, "MEDIUM": 256})
 _GEMINI2_TOKENS = 258
 _GEMINI2_SMALL_SIDE = 384
-_GEMINI2_TILE = 768
+GEMINI2_TILE = 768
 
 _DEFAULT_FAMILY: Mapping[str, ModelFamily] = MappingProxyType(
     {"openai": _GPT_5, "anthropic": _CLAUDE, "google": _GEMINI3}
@@ -246,15 +248,30 @@ def estimate_image_tokens(
     Gemini's level ("LOW", "media_resolution_low", ...); other providers ignore the one that does
     not apply to them. The result is always a positive int.
     """
-    w, h = _check_size(width, height)
     family = resolve_family(provider, model, patch_multipliers=patch_multipliers)
+    return family_tokens(family, width, height, detail, media_resolution)
+
+
+def family_tokens(
+    family: ModelFamily,
+    width: int,
+    height: int,
+    detail: str | None = None,
+    media_resolution: str | None = None,
+) -> int:
+    """:func:`estimate_image_tokens` for an already resolved family.
+
+    A request resolves its family once (with its multiplier overrides) and prices every size with
+    it, so the plan and the price of one rewrite can never use two different billing rules.
+    """
+    w, h = _check_size(width, height)
     level = _normalize_detail(detail)
     kind = family.kind
     if kind == "openai_tile":
         if level == "low":
             return family.base_tokens
         ew, eh = _openai_tile_size(w, h)
-        tiles = _ceil_div(ew, _OPENAI_TILE) * _ceil_div(eh, _OPENAI_TILE)
+        tiles = ceil_div(ew, _OPENAI_TILE) * ceil_div(eh, _OPENAI_TILE)
         return family.base_tokens + family.tile_tokens * tiles
     if kind == "openai_patch":
         patches = _openai_patch_tokens_raw(family, w, h, level)
@@ -263,7 +280,7 @@ def estimate_image_tokens(
         return max(1, math.ceil(patches * family.multiplier - _FLOAT_SLACK))
     if kind == "anthropic":
         ew, eh = _anthropic_size(w, h, family)
-        return _ceil_div(ew, _CLAUDE_PATCH) * _ceil_div(eh, _CLAUDE_PATCH)
+        return ceil_div(ew, CLAUDE_PATCH) * ceil_div(eh, CLAUDE_PATCH)
     res = _normalize_media_resolution(media_resolution)
     if kind == "gemini3":
         return _GEMINI3_LEVEL_TOKENS[res or _GEMINI3_DEFAULT_LEVEL]
@@ -272,7 +289,7 @@ def estimate_image_tokens(
         return _GEMINI2_LEVEL_TOKENS[res]
     if w <= _GEMINI2_SMALL_SIDE and h <= _GEMINI2_SMALL_SIDE:
         return _GEMINI2_TOKENS
-    return _GEMINI2_TOKENS * _ceil_div(w, _GEMINI2_TILE) * _ceil_div(h, _GEMINI2_TILE)
+    return _GEMINI2_TOKENS * ceil_div(w, GEMINI2_TILE) * ceil_div(h, GEMINI2_TILE)
 
 
 def effective_size(
@@ -292,12 +309,19 @@ def effective_size(
     Claude: its long-edge / token-budget downscale; Gemini: unchanged (it does not report one).
     Never larger than the input.
     """
-    w, h = _check_size(width, height)
     family = resolve_family(provider, model, patch_multipliers=patch_multipliers)
+    return family_effective_size(family, width, height, detail)
+
+
+def family_effective_size(
+    family: ModelFamily, width: int, height: int, detail: str | None = None
+) -> tuple[int, int]:
+    """:func:`effective_size` for an already resolved family (see :func:`family_tokens`)."""
+    w, h = _check_size(width, height)
     level = _normalize_detail(detail)
     if family.kind == "openai_tile":
         if level == "low":
-            return _fit_box(w, h, _OPENAI_LOW_BOX, _OPENAI_LOW_BOX)
+            return fit_box(w, h, OPENAI_LOW_BOX, OPENAI_LOW_BOX)
         return _openai_tile_size(w, h)
     if family.kind == "openai_patch":
         cw, ch, budget = _openai_patch_input(family, w, h, level)
@@ -359,7 +383,7 @@ def estimate_text_tokens(text: str) -> int:
     if not text:
         return 0
     n_bytes = len(text.encode("utf-8", "surrogatepass"))
-    return _ceil_div(n_bytes, _TEXT_BYTES_PER_TOKEN)
+    return ceil_div(n_bytes, _TEXT_BYTES_PER_TOKEN)
 
 
 # --- Resolution helpers ------------------------------------------------------------------------
@@ -487,7 +511,8 @@ def _check_size(width: int, height: int) -> tuple[int, int]:
 # --- Geometry helpers (exact integer rounding, so results are stable and monotone) ----------------
 
 
-def _ceil_div(num: int, den: int) -> int:
+def ceil_div(num: int, den: int) -> int:
+    """Integer ceil(num / den), without floats."""
     return -(-num // den)
 
 
@@ -496,8 +521,12 @@ def _round_ratio(num: int, den: int) -> int:
     return max(1, (2 * num + den) // (2 * den))
 
 
-def _fit_box(w: int, h: int, box_w: int, box_h: int) -> tuple[int, int]:
-    """Largest size with w's aspect inside box_w x box_h; never enlarges."""
+def fit_box(w: int, h: int, box_w: int, box_h: int) -> tuple[int, int]:
+    """Largest size with w's aspect inside box_w x box_h; never enlarges; sides at least 1 px.
+
+    The one fit rule of the package (``imaging.fit_size`` checks its arguments and calls this):
+    exact integer rounding (half up), so the size a technique produces is the size priced here.
+    """
     if w <= box_w and h <= box_h:
         return w, h
     if w * box_h >= h * box_w:  # width is the binding side
@@ -506,7 +535,7 @@ def _fit_box(w: int, h: int, box_w: int, box_h: int) -> tuple[int, int]:
 
 
 def _openai_tile_size(w: int, h: int) -> tuple[int, int]:
-    w, h = _fit_box(w, h, _OPENAI_TILE_BOX, _OPENAI_TILE_BOX)
+    w, h = fit_box(w, h, _OPENAI_TILE_BOX, _OPENAI_TILE_BOX)
     short = min(w, h)
     if short <= _OPENAI_TILE_SHORT_SIDE:
         return w, h
@@ -517,15 +546,15 @@ def _openai_tile_size(w: int, h: int) -> tuple[int, int]:
 
 def _patch_grid(side: float) -> int:
     """Patches across one side; the slack absorbs float noise on sides that are whole patches."""
-    return max(1, math.ceil(side / _OPENAI_PATCH - _FLOAT_SLACK))
+    return max(1, math.ceil(side / OPENAI_PATCH - _FLOAT_SLACK))
 
 
 def _openai_patch_scale(w: int, h: int, budget: int) -> float:
     """Scale OpenAI applies before counting patches (1.0 when the image fits the budget)."""
-    if _ceil_div(w, _OPENAI_PATCH) * _ceil_div(h, _OPENAI_PATCH) <= budget:
+    if ceil_div(w, OPENAI_PATCH) * ceil_div(h, OPENAI_PATCH) <= budget:
         return 1.0
-    r = math.sqrt(_OPENAI_PATCH * _OPENAI_PATCH * budget / (w * h))
-    xw, xh = w * r / _OPENAI_PATCH, h * r / _OPENAI_PATCH
+    r = math.sqrt(OPENAI_PATCH * OPENAI_PATCH * budget / (w * h))
+    xw, xh = w * r / OPENAI_PATCH, h * r / OPENAI_PATCH
     fw, fh = math.floor(xw + _FLOAT_SLACK), math.floor(xh + _FLOAT_SLACK)
     if fw >= 1 and fh >= 1:
         r *= min(fw / xw, fh / xh)
@@ -549,7 +578,7 @@ def _openai_patch_input(family: ModelFamily, w: int, h: int, level: str) -> tupl
     if level == "original" and family.original_patch_budget:
         budget, long_edge = family.original_patch_budget, family.original_long_edge
     if long_edge is not None:
-        w, h = _fit_box(w, h, long_edge, long_edge)
+        w, h = fit_box(w, h, long_edge, long_edge)
     return w, h, budget
 
 
@@ -568,7 +597,7 @@ def _anthropic_size(w: int, h: int, family: ModelFamily) -> tuple[int, int]:
 
     def tokens(edge: int) -> int:
         short = _round_ratio(short_side * edge, long_side)
-        return _ceil_div(edge, _CLAUDE_PATCH) * _ceil_div(short, _CLAUDE_PATCH)
+        return ceil_div(edge, CLAUDE_PATCH) * ceil_div(short, CLAUDE_PATCH)
 
     top = min(long_side, family.max_long_edge or long_side)
     if tokens(top) <= budget:

@@ -39,12 +39,9 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))  # the helper package scripts/bench/
+if __name__ == "__main__":  # run by path: import from the repository root, not from scripts/
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from bench.measure import Quiet, Stats, loadavg, timed  # noqa: E402
-from bench.report import ms, render_chart, render_markdown, write_markdown  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from headroom_edge import ImageCompressor  # noqa: E402
@@ -56,12 +53,16 @@ from headroom_edge.imaging import fit_size, probe_image, resize_to  # noqa: E402
 from headroom_edge.imaging.engine import detect_engine  # noqa: E402
 from headroom_edge.integrations.middleware import HeadroomMiddleware  # noqa: E402
 from headroom_edge.integrations.workers import WorkerPool  # noqa: E402
+from headroom_edge.lowdetail import low_plan  # noqa: E402
 from headroom_edge.runtime.models import model_dir  # noqa: E402
 from headroom_edge.technique import Technique  # noqa: E402
 from headroom_edge.techniques import apply_technique  # noqa: E402
 from headroom_edge.techniques.base import SourceImage, TechniqueContext  # noqa: E402
-from headroom_edge.techniques.full_low import low_plan  # noqa: E402
+from scripts.lib.measure import Quiet, Stats, loadavg, timed  # noqa: E402
+from scripts.lib.report import ms, render_chart, render_markdown, write_markdown  # noqa: E402
 from tests import factories  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
 
 CHAT_PATH = "/v1/chat/completions"
 TARGET_FLOOR_RATIO = 1.5
@@ -190,7 +191,7 @@ def bench_case(compressor: ImageCompressor, case: Case, runs: int, warmup: int, 
     result = out.result.images[0]
     technique = result.technique
     first = inner.decide(slot.question, fresh(), ctx)
-    low_size = low_plan(ctx, info.size)[0]
+    low_size = low_plan(ctx.family, info.size)[0]
     target = tuple(result.compressed_size) if out.changed and result.compressed_size else low_size
 
     stages: dict[str, list[int]] = {}

@@ -13,13 +13,14 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+if __name__ == "__main__":  # run by path: import from the repository root, not from scripts/
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from headroom_edge.analysis.signals import QUICK_SIDE, ImageAnalyzer  # noqa: E402
 from headroom_edge.config import CompressionConfig  # noqa: E402
+from headroom_edge.context import SourceImage  # noqa: E402
 from headroom_edge.imaging import engine, fit_size, probe_image  # noqa: E402
 from headroom_edge.ocr import OcrEngine  # noqa: E402
-from headroom_edge.techniques.base import SourceImage  # noqa: E402
 from tests import factories as f  # noqa: E402
 
 

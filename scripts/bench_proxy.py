@@ -5,7 +5,7 @@ Run::
     .venv/bin/python scripts/bench_proxy.py [--requests 200] [--concurrency 8] [--workers 1 2]
 
 Everything stays on 127.0.0.1 and stops by itself: a fake OpenAI upstream (a tiny Starlette app,
-``scripts/bench/upstream.py``) and the real proxy (``.venv/bin/headroom-edge proxy``)
+``scripts/lib/upstream.py``) and the real proxy (``.venv/bin/headroom-edge proxy``)
 run as subprocesses and are killed on exit. For each ``--workers`` value (compression worker
 threads) the proxy is started fresh, warmed up with requests that load every model (query router
 or rules, image analysis with the text detector, and one transcode for the OCR recogniser), its
@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -36,14 +35,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))  # the helper package scripts/bench/
+if __name__ == "__main__":  # run by path: import from the repository root, not from scripts/
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from bench.measure import loadavg, percentile  # noqa: E402
-from bench.procs import HOST, free_port, proc_stats, stop  # noqa: E402
-from bench.proxy_report import render_markdown  # noqa: E402
-from bench.report import merge_proxy_section  # noqa: E402
+from scripts.lib.measure import loadavg  # noqa: E402
+from scripts.lib.procs import HOST, free_port, proc_stats, stop  # noqa: E402
+from scripts.lib.proxy_report import render_markdown  # noqa: E402
+from scripts.lib.report import merge_proxy_section  # noqa: E402
+from scripts.lib.stats import median, percentile  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
 
 CHAT_PATH = "/v1/chat/completions"
 TARGET_RSS_MB_PER_WORKER = 300.0
@@ -251,7 +252,7 @@ def summarise(samples: list[Sample], wall: float) -> dict[str, Any]:
         "requests": len(samples),
         "wall_s": round(wall, 3),
         "requests_per_s": round(len(samples) / wall, 2) if wall > 0 else None,
-        "latency_ms": {"p50": round(statistics.median(latencies) * 1000, 2),
+        "latency_ms": {"p50": round(median(latencies) * 1000, 2),
                        "p99": round(percentile(latencies, 99) * 1000, 2),
                        "max": round(latencies[-1] * 1000, 2)},
         "errors": len(errors),
@@ -330,7 +331,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     print("building request bodies ...", file=sys.stderr, flush=True)
     load = build_workload(args.requests, args.images, args.repeat_requests)
     upstream_port = free_port()
-    upstream_argv = [sys.executable, str(ROOT / "scripts" / "bench" / "upstream.py"), str(upstream_port)]
+    upstream_argv = [sys.executable, str(ROOT / "scripts" / "lib" / "upstream.py"), str(upstream_port)]
     results: list[dict[str, Any]] = []
     load_before = loadavg()
     with Server("upstream", upstream_argv, upstream_port, log_dir) as upstream:

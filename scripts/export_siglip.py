@@ -46,11 +46,11 @@ from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from quant_check import check_export  # noqa: E402
+if __name__ == "__main__":  # run by path: import from this checkout (scripts/__init__.py)
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from headroom_edge.analysis.siglip import file_sha256  # noqa: E402
+from scripts.quant_check import check_export  # noqa: E402
 
 logger = logging.getLogger("export_siglip")
 

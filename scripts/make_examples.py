@@ -10,10 +10,12 @@ import json
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+if __name__ == "__main__":  # run by path: import from the repository root, not from scripts/
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from tests import factories as f  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:

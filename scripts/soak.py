@@ -54,7 +54,6 @@ import asyncio
 import base64
 import contextlib
 import ctypes
-import io
 import json
 import math
 import os
@@ -71,10 +70,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))  # the helper package scripts/bench/
+if __name__ == "__main__":  # run by path: import from the repository root, not from scripts/
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from bench.procs import free_port, proc_stats, stop  # noqa: E402
+from scripts.lib.procs import free_port, proc_stats, stop  # noqa: E402
+from scripts.lib.stats import percentile  # noqa: E402
+from tests import factories as f  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_OUT = ROOT / "reports" / "soak.json"
 
@@ -109,59 +112,8 @@ class TestImage:
     questions: tuple[str, ...]
 
 
-def _photo(rng: random.Random, width: int, height: int) -> Any:
-    """A photo-like picture: smooth colour field (upsampled noise), circles, a horizon."""
-    import numpy as np
-    from PIL import Image, ImageDraw
-
-    seed = np.random.default_rng(rng.randrange(2**32))
-    field = seed.integers(0, 256, (6, 8, 3), dtype=np.uint8)
-    img = Image.fromarray(field).resize((width, height), Image.Resampling.BICUBIC)
-    draw = ImageDraw.Draw(img)
-    draw.rectangle((0, int(height * 0.65), width, height), fill=tuple(seed.integers(0, 256, 3).tolist()))
-    for _ in range(rng.randrange(3, 9)):
-        r = rng.randrange(10, max(11, min(width, height) // 6))
-        x, y = rng.randrange(width), rng.randrange(height)
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=tuple(seed.integers(0, 256, 3).tolist()))
-    noise = seed.normal(0, 6, (height, width, 3))
-    arr = np.clip(np.asarray(img, dtype=np.float32) + noise, 0, 255).astype(np.uint8)
-    return Image.fromarray(arr)
-
-
-def _document(rng: random.Random, width: int, height: int) -> Any:
-    from PIL import Image, ImageDraw, ImageFont
-
-    img = Image.new("RGB", (width, height), "white")
-    draw = ImageDraw.Draw(img)
-    font = ImageFont.load_default(size=rng.choice((16, 18, 20)))
-    y = 40
-    while y < height - 40:
-        line = " ".join(rng.choice(WORDS) for _ in range(rng.randrange(4, 9)))
-        draw.text((40, y), f"{line} {rng.randrange(10, 9999)}", fill="black", font=font)
-        y += rng.choice((26, 30, 34))
-    return img
-
-
-def _screenshot(rng: random.Random, width: int, height: int) -> Any:
-    from PIL import Image, ImageDraw, ImageFont
-
-    img = Image.new("RGB", (width, height), (245, 246, 248))
-    draw = ImageDraw.Draw(img)
-    font = ImageFont.load_default(size=16)
-    draw.rectangle((0, 0, width, 44), fill=(32, 40, 56))
-    draw.text((14, 12), f"Dashboard {rng.randrange(100)}", fill="white", font=font)
-    for i in range(rng.randrange(3, 7)):
-        y = 70 + i * 100
-        draw.rectangle((220, y, width - 40, y + 80), outline=(200, 204, 210), fill="white")
-        draw.text((236, y + 12), f"Setting {i}: {rng.choice(WORDS)} {rng.randrange(999)}",
-                  fill=(30, 30, 30), font=font)
-    return img
-
-
-def _encode(img: Any, fmt: str, **params: Any) -> bytes:
-    buf = io.BytesIO()
-    img.save(buf, format=fmt, **params)
-    return buf.getvalue()
+def _document_text(rng: random.Random) -> str:
+    return " ".join(f"{rng.choice(WORDS)} {rng.randrange(10, 9999)}" for _ in range(rng.randrange(60, 120)))
 
 
 def build_images(count: int, seed: int) -> list[TestImage]:
@@ -172,28 +124,28 @@ def build_images(count: int, seed: int) -> list[TestImage]:
         kind = i % 8
         w, h = rng.randrange(600, 1400), rng.randrange(450, 1000)
         if kind in (0, 1):
-            data, media = _encode(_photo(rng, w, h), "JPEG", quality=rng.randrange(75, 95)), "image/jpeg"
+            data, media = f.encode(f.photo(w, h), "JPEG", quality=rng.randrange(75, 95)), "image/jpeg"
             name, questions = "photo_jpeg", PHOTO_QUESTIONS
         elif kind == 2:
-            data, media = _encode(_document(rng, rng.randrange(600, 800), rng.randrange(500, 700)), "PNG"), "image/png"
+            data, media = f.encode(f.document(rng.randrange(600, 800), rng.randrange(500, 700), size=rng.choice((16, 18, 20)), text=_document_text(rng)), "PNG"), "image/png"
             name, questions = "document_png", DOCUMENT_QUESTIONS
         elif kind == 3:
-            data, media = _encode(_screenshot(rng, rng.randrange(1000, 1400), rng.randrange(600, 800)), "PNG"), "image/png"
+            data, media = f.encode(f.screenshot(rng.randrange(1000, 1400), rng.randrange(600, 800)), "PNG"), "image/png"
             name, questions = "screenshot_png", DOCUMENT_QUESTIONS[1:] + PHOTO_QUESTIONS[:1]
         elif kind == 4:
-            img = _photo(rng, w, h).convert("RGBA")
+            img = f.photo(w, h).convert("RGBA")
             img.putalpha(rng.randrange(60, 200))
-            data, media = _encode(img, "PNG"), "image/png"
+            data, media = f.encode(img, "PNG"), "image/png"
             name, questions = "alpha_png", PHOTO_QUESTIONS
         elif kind == 5:
-            data, media = _encode(_photo(rng, w, h), "WEBP", quality=80), "image/webp"
+            data, media = f.encode(f.photo(w, h), "WEBP", quality=80), "image/webp"
             name, questions = "photo_webp", PHOTO_QUESTIONS
         elif kind == 6:
-            img = _photo(rng, rng.randrange(500, 900), rng.randrange(400, 700)).convert("P")
-            data, media = _encode(img, "GIF"), "image/gif"
+            img = f.photo(rng.randrange(500, 900), rng.randrange(400, 700)).convert("P")
+            data, media = f.encode(img, "GIF"), "image/gif"
             name, questions = "still_gif", PHOTO_QUESTIONS
         else:
-            data, media = _encode(_photo(rng, rng.randrange(200, 400), rng.randrange(150, 300)), "JPEG"), "image/jpeg"
+            data, media = f.encode(f.photo(rng.randrange(200, 400), rng.randrange(150, 300)), "JPEG"), "image/jpeg"
             name, questions = "small_jpeg", PHOTO_QUESTIONS
         images.append(TestImage(f"{i:02d}_{name}", data, media, questions))
     return images
@@ -358,13 +310,6 @@ def proxy_counters(text: str) -> dict[str, float]:
     return out
 
 
-def _percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 # ----------------------------------------------------------------------------- load
 
 
@@ -452,9 +397,9 @@ async def run_load(args: argparse.Namespace, proxy_url: str, pid: int,
         "status_counts": status_counts,
         "transport_errors": errors,
         "distinct_request_bodies": len(bodies),
-        "latency_ms": {"p50": round(_percentile(latencies, 0.50), 1),
-                       "p95": round(_percentile(latencies, 0.95), 1),
-                       "p99": round(_percentile(latencies, 0.99), 1),
+        "latency_ms": {"p50": round(percentile(latencies, 50), 1),
+                       "p95": round(percentile(latencies, 95), 1),
+                       "p99": round(percentile(latencies, 99), 1),
                        "max": round(max(latencies, default=0.0), 1)},
         "samples": samples,
         "proxy_counters": proxy_counters(metrics),

@@ -11,11 +11,6 @@ from headroom_edge.formats.datauri import decode_base64, parse_data_url
 from tests import factories as f
 
 
-@pytest.fixture(scope="module")
-def compressor() -> ImageCompressor:
-    return ImageCompressor()
-
-
 def test_openai_chat_general_question_goes_low(compressor: ImageCompressor) -> None:
     body = f.openai_chat_body(f.photo_jpeg(), "What animal is this?")
     out = compressor.compress_body(json.dumps(body).encode(), path="/v1/chat/completions")

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from headroom_edge.imaging.ops import flatten_alpha
 from headroom_edge.runtime.models import model_dir as find_model_dir
 from headroom_edge.runtime.onnx import DeviceUnavailableError, SessionOptions, create_session
 
@@ -112,9 +113,7 @@ class SiglipPreprocess:
 def to_rgb(img: Image.Image) -> Image.Image:
     """RGB, with any transparency composited onto white (what transformers does for SigLIP)."""
     if "A" in img.getbands() or img.info.get("transparency") is not None:
-        rgba = img.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB")
+        return flatten_alpha(img)  # the same pixels as transformers' composite onto white
     return img if img.mode == "RGB" else img.convert("RGB")
 
 

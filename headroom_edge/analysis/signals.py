@@ -25,7 +25,7 @@ from headroom_edge.imaging import detail_loss, fit_size, fit_within, graphic_sta
 
 if TYPE_CHECKING:
     from headroom_edge.analysis.siglip import SiglipScorer
-    from headroom_edge.techniques.base import SourceImage
+    from headroom_edge.context import SourceImage
 
 logger = logging.getLogger("headroom_edge.analysis")
 

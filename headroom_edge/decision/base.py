@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from headroom_edge.decision.regions import Region
+from headroom_edge.context import Region
+from headroom_edge.results import DecidedBy
 from headroom_edge.technique import Technique
 
 
@@ -16,7 +17,7 @@ class Decision:
     technique: Technique
     confidence: float
     reason: str
-    decided_by: str
+    decided_by: DecidedBy
     """"rules", "router" or "policy" (router/rules choice changed by image analysis)."""
     region: Region | None = None
     """Set for CROP: the region the question names."""

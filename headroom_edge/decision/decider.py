@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from headroom_edge.context import SourceImage, TechniqueContext
 from headroom_edge.decision.base import Decision
 from headroom_edge.decision.policy import review
 from headroom_edge.decision.regions import parse_region
 from headroom_edge.decision.rules import RuleSelector
+from headroom_edge.lowdetail import low_plan
 from headroom_edge.technique import Technique
-from headroom_edge.techniques.base import SourceImage, TechniqueContext
-from headroom_edge.techniques.full_low import low_plan
 
 if TYPE_CHECKING:
     from headroom_edge.analysis.signals import ImageAnalyzer
@@ -80,7 +80,7 @@ class PolicyDecider:
         decision = self.inner.decide(question, source, ctx)
         if decision.technique not in (Technique.FULL_LOW, Technique.TRANSCODE):
             return decision
-        low_size = low_plan(ctx, source.size)[0]
+        low_size = low_plan(ctx.family, source.size)[0]
         purpose = "presence" if decision.technique is Technique.TRANSCODE else "legibility"
         signals = self.analyzer.analyze(source, low_size, purpose)
         return review(decision, signals, original_size=source.size, low_size=low_size)

@@ -1,40 +1,19 @@
 """Reading a named image region out of a question ("top-right corner", "the left half", ...).
 
-A region is a fractional box (left, top, right, bottom) in 0..1 of the oriented image. Boxes are a
-little larger than the literal region (``MARGIN``) so that an object straddling the border is
-still inside the crop: cutting the thing the user asks about in half is worse than a few extra
-pixels.
+A region is a fractional box (left, top, right, bottom) in 0..1 of the oriented image; the
+:class:`~headroom_edge.context.Region` type itself lives in the shared vocabulary (the crop
+technique needs it too) and is re-exported here.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-Box = tuple[float, float, float, float]
+from headroom_edge.context import MARGIN, Box, Region
 
-MARGIN = 0.06
+__all__ = ["MARGIN", "Box", "Region", "parse_region"]
+
 _THIRD = 1.0 / 3.0
-
-
-@dataclass(frozen=True)
-class Region:
-    name: str
-    box: Box
-
-    def padded(self, margin: float = MARGIN) -> Box:
-        left, top, right, bottom = self.box
-        return (
-            max(0.0, left - margin if left > 0 else 0.0),
-            max(0.0, top - margin if top > 0 else 0.0),
-            min(1.0, right + margin if right < 1 else 1.0),
-            min(1.0, bottom + margin if bottom < 1 else 1.0),
-        )
-
-    @property
-    def area(self) -> float:
-        left, top, right, bottom = self.box
-        return (right - left) * (bottom - top)
 
 
 _V = r"(?P<v>top|upper|bottom|lower)"

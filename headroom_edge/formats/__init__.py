@@ -2,12 +2,12 @@
 
 One module per format, each exposing a stateless singleton that implements
 :class:`~headroom_edge.formats.base.WireFormat`. This package picks the right one for a body,
-either from the proxy's request path or, for library callers, from the body's shape.
+either from the request path (the endpoint table, :mod:`headroom_edge.formats.endpoints`) or,
+for library callers, from the body's shape.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -20,13 +20,24 @@ from headroom_edge.formats.base import (
     apply_edits,
 )
 from headroom_edge.formats.bedrock_converse import BEDROCK_CONVERSE
+from headroom_edge.formats.endpoints import (
+    COMPRESSIBLE,
+    ENDPOINTS,
+    Endpoint,
+    endpoint_for,
+    provider_for_request,
+)
 from headroom_edge.formats.gemini import GEMINI
 from headroom_edge.formats.openai_chat import OPENAI_CHAT
 from headroom_edge.formats.openai_responses import OPENAI_RESPONSES, looks_like_responses_input
+from headroom_edge.providers import PROVIDER_ALIASES, PROVIDERS, Provider, canonical_provider
 
 __all__ = [
     "ANTHROPIC_MESSAGES",
     "BEDROCK_CONVERSE",
+    "COMPRESSIBLE",
+    "ENDPOINTS",
+    "Endpoint",
     "FORMATS",
     "GEMINI",
     "ImageEdit",
@@ -34,11 +45,18 @@ __all__ = [
     "ImageSource",
     "OPENAI_CHAT",
     "OPENAI_RESPONSES",
+    "PROVIDERS",
+    "PROVIDER_ALIASES",
+    "Provider",
     "WireFormat",
     "apply_edits",
+    "canonical_provider",
     "detect_format",
+    "endpoint_for",
     "format_for_messages",
+    "format_for_path",
     "get_format",
+    "provider_for_request",
 ]
 
 FORMATS: tuple[WireFormat, ...] = (
@@ -48,15 +66,6 @@ FORMATS: tuple[WireFormat, ...] = (
 # Shape detection order matters: Anthropic bodies also have OpenAI Chat's shape (a messages list),
 # so the more specific format is asked first.
 _SHAPE_ORDER: tuple[WireFormat, ...] = (GEMINI, OPENAI_RESPONSES, ANTHROPIC_MESSAGES, OPENAI_CHAT)
-
-_PATHS: tuple[tuple[re.Pattern[str], WireFormat], ...] = (
-    (re.compile(r":(?:generateContent|streamGenerateContent|countTokens)$"), GEMINI),
-    (re.compile(r"/model/[^/]+/converse(?:-stream)?$"), BEDROCK_CONVERSE),
-    (re.compile(r"/model/[^/]+/invoke(?:-with-response-stream)?$"), ANTHROPIC_MESSAGES),
-    (re.compile(r"(?:^|/)chat/completions$"), OPENAI_CHAT),
-    (re.compile(r"(?:^|/)responses(?:/[^/]+)?$"), OPENAI_RESPONSES),
-    (re.compile(r"(?:^|/)messages(?:/count_tokens)?$"), ANTHROPIC_MESSAGES),
-)
 
 
 def get_format(name: str) -> WireFormat:
@@ -71,13 +80,8 @@ def get_format(name: str) -> WireFormat:
 
 def format_for_path(path: str | None) -> WireFormat | None:
     """The format a provider endpoint path speaks (query string ignored), or None."""
-    if not isinstance(path, str):
-        return None
-    bare = path.split("?", 1)[0].split("#", 1)[0].rstrip("/")
-    for pattern, fmt in _PATHS:
-        if pattern.search(bare):
-            return fmt
-    return None
+    endpoint = endpoint_for(path)
+    return get_format(endpoint.wire_format) if endpoint is not None else None
 
 
 def detect_format(body: Any, path: str | None = None) -> WireFormat | None:
@@ -95,20 +99,14 @@ def detect_format(body: Any, path: str | None = None) -> WireFormat | None:
     return None
 
 
-def _openai(messages: Any) -> tuple[WireFormat, dict[str, Any]]:
-    if isinstance(messages, list) and looks_like_responses_input(messages):
-        return OPENAI_RESPONSES, {"input": messages}
-    return OPENAI_CHAT, {"messages": messages}
+def _openai(messages: Any) -> WireFormat:
+    return OPENAI_RESPONSES if isinstance(messages, list) and looks_like_responses_input(messages) else OPENAI_CHAT
 
 
-_BY_PROVIDER: dict[str, Callable[[Any], tuple[WireFormat, dict[str, Any]]]] = {
+_BY_PROVIDER: dict[str, Callable[[Any], WireFormat]] = {
     "openai": _openai,
-    "openai_chat": lambda m: (OPENAI_CHAT, {"messages": m}),
-    "openai_responses": lambda m: (OPENAI_RESPONSES, {"input": m}),
-    "anthropic": lambda m: (ANTHROPIC_MESSAGES, {"messages": m}),
-    "anthropic_messages": lambda m: (ANTHROPIC_MESSAGES, {"messages": m}),
-    "google": lambda m: (GEMINI, {"contents": m}),
-    "gemini": lambda m: (GEMINI, {"contents": m}),
+    "anthropic": lambda m: ANTHROPIC_MESSAGES,
+    "google": lambda m: GEMINI,
 }
 
 
@@ -116,13 +114,18 @@ def format_for_messages(provider: str, messages: Any) -> tuple[WireFormat, dict[
     """Wrap a bare message list (the ``compress(messages, provider=...)`` API) as a body.
 
     ``provider`` is "openai" (Chat, or Responses when the items use Responses types such as
-    ``input_image``/``input_text``), "anthropic", "google"/"gemini", or a format name. The body
-    holds the caller's list object itself, so :func:`apply_edits` rewrites that list in place.
+    ``input_image``/``input_text``), "anthropic", "google" or an alias of one
+    (:data:`~headroom_edge.providers.PROVIDER_ALIASES`: "gemini"), or a format name. The body
+    holds the caller's list object itself (under the format's ``messages_key``), so
+    :func:`apply_edits` rewrites that list in place.
     """
-    key = provider.strip().lower() if isinstance(provider, str) else provider
-    wrap = _BY_PROVIDER.get(key) if isinstance(key, str) else None
-    if wrap is None:
-        raise ValueError(
-            f"unknown provider {provider!r}; expected 'openai', 'anthropic', 'google' or 'gemini'"
-        )
-    return wrap(messages)
+    canonical = canonical_provider(provider)
+    if canonical is not None:
+        fmt = _BY_PROVIDER[canonical](messages)
+    else:
+        try:
+            fmt = get_format(provider.strip().lower())
+        except (AttributeError, ValueError):
+            names = ", ".join(repr(p) for p in (*PROVIDERS, *PROVIDER_ALIASES))
+            raise ValueError(f"unknown provider {provider!r}; expected {names} or a format name") from None
+    return fmt, {fmt.messages_key: messages}

@@ -10,26 +10,24 @@ output, not the user's question: only top-level text blocks of user messages cou
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from typing import Any
 
 from headroom_edge.formats.base import ImageEdit, ImageSlot, ImageSource, Provider
-from headroom_edge.formats.common import SlotCollector, assemble, source_from_url, str_or_none
+from headroom_edge.formats.common import (
+    FoundImage,
+    Turn,
+    TurnListFormat,
+    assemble,
+    message_turn,
+    source_from_url,
+    str_or_none,
+)
 from headroom_edge.formats.datauri import encode_base64
-from headroom_edge.formats.questions import join_text
 
 _ANTHROPIC_BLOCKS = frozenset(
     {"tool_result", "tool_use", "thinking", "redacted_thinking", "document"}
 )
-
-
-def _user_text(content: Any) -> str:
-    if isinstance(content, str):
-        return join_text([content])
-    if isinstance(content, list):
-        return join_text(
-            b.get("text") for b in content if isinstance(b, dict) and b.get("type") == "text"
-        )
-    return ""
 
 
 def _image(block: Any) -> ImageSource | None:
@@ -82,48 +80,29 @@ def looks_anthropic(body: Any) -> bool:
     return False
 
 
-class AnthropicMessagesFormat:
+class AnthropicMessagesFormat(TurnListFormat):
     """The Messages wire format (stateless; use :data:`ANTHROPIC_MESSAGES`)."""
 
     name: str = "anthropic_messages"
     provider: Provider = "anthropic"
-
-    def __repr__(self) -> str:
-        return f"<WireFormat {self.name}>"
+    messages_key: str = "messages"
 
     def matches(self, body: dict[str, Any]) -> bool:
         return looks_anthropic(body)
 
-    def find_images(self, body: dict[str, Any]) -> list[ImageSlot]:
-        messages = body.get("messages") if isinstance(body, dict) else None
-        if not isinstance(messages, list):
-            return []
-        collector = SlotCollector()
-        for mi, message in enumerate(messages):
-            if not isinstance(message, dict):
-                collector.add_turn()
-                continue
-            content = message.get("content")
-            is_user = message.get("role") == "user"
-            turn = collector.add_turn(_user_text(content) if is_user else "")
-            if not isinstance(content, list):
-                continue
-            for bi, block in enumerate(content):
-                source = _image(block)
-                if source is not None:
-                    collector.add_image(turn, content, bi, source, f"messages[{mi}].content[{bi}]")
-                    continue
-                if not isinstance(block, dict) or block.get("type") != "tool_result":
-                    continue
-                nested = block.get("content")
-                if not isinstance(nested, list):
-                    continue
-                for ni, inner in enumerate(nested):
-                    source = _image(inner)
-                    if source is not None:
-                        location = f"messages[{mi}].content[{bi}].content[{ni}]"
-                        collector.add_image(turn, nested, ni, source, location)
-        return collector.slots()
+    def turn(self, entry: Any) -> Turn:
+        return message_turn(entry)
+
+    def image(self, part: Any) -> FoundImage | None:
+        source = _image(part)
+        return FoundImage(source) if source is not None else None
+
+    def nested_parts(self, part: Any) -> Iterable[tuple[str, list[Any]]]:
+        """A ``tool_result`` block's ``content`` list (tool screenshots)."""
+        if isinstance(part, dict) and part.get("type") == "tool_result":
+            nested = part.get("content")
+            if isinstance(nested, list):
+                yield "content", nested
 
     def render(self, slot: ImageSlot, edit: ImageEdit) -> list[Any]:
         """The block with a base64 source carrying the new bytes (other keys such as
@@ -144,9 +123,6 @@ class AnthropicMessagesFormat:
             return block
 
         return assemble(edited, edit, lambda text: {"type": "text", "text": text})
-
-    def model(self, body: dict[str, Any], path: str | None = None) -> str | None:
-        return str_or_none(body.get("model")) if isinstance(body, dict) else None
 
 
 ANTHROPIC_MESSAGES = AnthropicMessagesFormat()

@@ -15,7 +15,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-Provider = Literal["openai", "anthropic", "google"]
+from headroom_edge.providers import Provider
+
+__all__ = ["ImageEdit", "ImageSlot", "ImageSource", "Provider", "SourceKind", "WireFormat", "apply_edits"]
+
 SourceKind = Literal["base64", "url", "file"]
 
 
@@ -86,6 +89,8 @@ class WireFormat(Protocol):
     name: str
     """Stable name: "openai_chat", "openai_responses", "anthropic_messages", "gemini"."""
     provider: Provider
+    messages_key: str
+    """The body's top-level list of turns ("messages", "input", "contents")."""
 
     def matches(self, body: dict[str, Any]) -> bool:
         """Whether a body of unknown origin has this format's shape."""

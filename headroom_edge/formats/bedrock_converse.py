@@ -19,13 +19,21 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote
 
-from headroom_edge.formats.base import ImageEdit, ImageSlot, ImageSource, Provider
-from headroom_edge.formats.common import SlotCollector, assemble, str_or_none
+from headroom_edge.formats.base import ImageEdit, ImageSlot, ImageSource
+from headroom_edge.formats.common import (
+    FoundImage,
+    Turn,
+    TurnListFormat,
+    assemble,
+    message_turn,
+    str_or_none,
+)
 from headroom_edge.formats.datauri import encode_base64
-from headroom_edge.formats.questions import join_text
+from headroom_edge.providers import Provider
 
 # Converse's image "format" names <-> media types (the four it accepts).
 _MEDIA_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
@@ -41,10 +49,8 @@ def model_from_path(path: str | None) -> str | None:
     return unquote(found.group(1)) if found else None
 
 
-def _user_text(content: Any) -> str:
-    if not isinstance(content, list):
-        return ""
-    return join_text(b.get("text") for b in content if isinstance(b, dict) and "text" in b)
+def _is_text(part: dict[str, Any]) -> bool:
+    return "text" in part  # Converse blocks are named by their key, not a "type"
 
 
 def _image(block: Any) -> ImageSource | None:
@@ -55,53 +61,35 @@ def _image(block: Any) -> ImageSource | None:
     data = source.get("bytes") if isinstance(source, dict) else None
     if not isinstance(data, str) or not data:
         return None  # s3Location, or raw bytes that are not JSON base64
-    return ImageSource(
-        kind="base64", media_type=_MEDIA_TYPES.get(str_or_none(image.get("format")) or ""), data=data
-    )
+    media = _MEDIA_TYPES.get(str_or_none(image.get("format")) or "")
+    return ImageSource(kind="base64", media_type=media, data=data)
 
 
-class BedrockConverseFormat:
+class BedrockConverseFormat(TurnListFormat):
     """The Converse wire format (stateless; use :data:`BEDROCK_CONVERSE`)."""
 
     name: str = "bedrock_converse"
     provider: Provider = "anthropic"
-
-    def __repr__(self) -> str:
-        return f"<WireFormat {self.name}>"
+    messages_key: str = "messages"
 
     def matches(self, body: dict[str, Any]) -> bool:
         """Only by an explicit choice or a Bedrock path: a Converse body by shape alone is too
         close to other ``messages`` bodies to be guessed."""
         return False
 
-    def find_images(self, body: dict[str, Any]) -> list[ImageSlot]:
-        messages = body.get("messages") if isinstance(body, dict) else None
-        if not isinstance(messages, list):
-            return []
-        collector = SlotCollector()
-        for mi, message in enumerate(messages):
-            if not isinstance(message, dict):
-                collector.add_turn()
-                continue
-            content = message.get("content")
-            turn = collector.add_turn(_user_text(content) if message.get("role") == "user" else "")
-            if not isinstance(content, list):
-                continue
-            for bi, block in enumerate(content):
-                source = _image(block)
-                if source is not None:
-                    collector.add_image(turn, content, bi, source, f"messages[{mi}].content[{bi}]")
-                    continue
-                result = block.get("toolResult") if isinstance(block, dict) else None
-                nested = result.get("content") if isinstance(result, dict) else None
-                if not isinstance(nested, list):
-                    continue
-                for ni, inner in enumerate(nested):
-                    source = _image(inner)
-                    if source is not None:
-                        location = f"messages[{mi}].content[{bi}].toolResult.content[{ni}]"
-                        collector.add_image(turn, nested, ni, source, location)
-        return collector.slots()
+    def turn(self, entry: Any) -> Turn:
+        return message_turn(entry, _is_text)
+
+    def image(self, part: Any) -> FoundImage | None:
+        source = _image(part)
+        return FoundImage(source) if source is not None else None
+
+    def nested_parts(self, part: Any) -> Iterable[tuple[str, list[Any]]]:
+        """A ``toolResult`` block's ``content`` list (tool screenshots)."""
+        result = part.get("toolResult") if isinstance(part, dict) else None
+        nested = result.get("content") if isinstance(result, dict) else None
+        if isinstance(nested, list):
+            yield "toolResult.content", nested
 
     def render(self, slot: ImageSlot, edit: ImageEdit) -> list[Any]:
         """The block with the new bytes and matching ``format``, then a ``{"text"}`` block (valid

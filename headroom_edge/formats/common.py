@@ -1,19 +1,48 @@
-"""Mechanics shared by the format modules: collecting slots and assembling replacement parts.
+"""Mechanics shared by the format modules: one walk over a body, and assembling replacement parts.
 
-Each format walks its own body shape; what is left is the same everywhere: number the images in
-body order, attach the question of their turn (see :mod:`headroom_edge.formats.questions`), and
-turn an :class:`ImageEdit` into "the edited image part and/or a text part".
+All four formats have the same skeleton: a top-level list of turns (``messages``, ``input``,
+``contents``), each with the user's text and a list of parts, some parts holding a nested list of
+parts (tool results). :class:`TurnListFormat` walks that skeleton once for all of them; a format
+only says how to read one turn, one image part and where nested lists live. What is left is the
+same everywhere too: number the images in body order, attach the question of their turn (see
+:mod:`headroom_edge.formats.questions`), and turn an :class:`ImageEdit` into "the edited image
+part and/or a text part".
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from headroom_edge.formats.base import ImageEdit, ImageSlot, ImageSource
 from headroom_edge.formats.datauri import parse_data_url
-from headroom_edge.formats.questions import questions_by_turn
+from headroom_edge.formats.questions import join_text, questions_by_turn
+from headroom_edge.providers import Provider
+
+
+@dataclass(frozen=True)
+class FoundImage:
+    """What a format reads from one image part."""
+
+    source: ImageSource
+    detail: str | None = None
+    media_resolution: str | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One entry of the body's top-level list, as the walk needs it."""
+
+    user_text: str = ""
+    """The user's question text of this turn; "" for other roles, tool outputs and odd entries."""
+    key: str = ""
+    """Name of the entry's part list ("content", "parts", "output") for result locations."""
+    parts: Any = None
+    """The part list itself (anything that is not a list holds no images)."""
+
+
+ImageReader = Callable[[Any], "FoundImage | None"]
 
 
 @dataclass
@@ -42,18 +71,9 @@ class SlotCollector:
         self.turn_texts.append(user_text)
         return len(self.turn_texts) - 1
 
-    def add_image(
-        self,
-        turn: int,
-        container: list[Any],
-        position: int,
-        source: ImageSource,
-        location: str,
-        detail: str | None = None,
-        media_resolution: str | None = None,
-    ) -> None:
+    def add_image(self, turn: int, container: list[Any], position: int, found: FoundImage, location: str) -> None:
         self._found.append(
-            _Found(turn, container, position, source, location, detail, media_resolution)
+            _Found(turn, container, position, found.source, location, found.detail, found.media_resolution)
         )
 
     def slots(self) -> list[ImageSlot]:
@@ -113,3 +133,87 @@ def assemble(
     if edit.text:
         parts.append(text_part(edit.text))
     return parts
+
+
+def user_text(content: Any, is_text: Callable[[dict[str, Any]], bool]) -> str:
+    """The text of a turn's content: a plain string, or the ``text`` of the parts ``is_text``
+    accepts (joined as :func:`~headroom_edge.formats.questions.join_text` does)."""
+    if isinstance(content, str):
+        return join_text([content])
+    if isinstance(content, list):
+        return join_text(p.get("text") for p in content if isinstance(p, dict) and is_text(p))
+    return ""
+
+
+def is_text_block(part: dict[str, Any]) -> bool:
+    """A ``{"type": "text", "text": ...}`` part (Chat Completions and Anthropic)."""
+    return part.get("type") == "text"
+
+
+def message_turn(message: Any, is_text: Callable[[dict[str, Any]], bool] = is_text_block) -> Turn:
+    """A ``{"role": ..., "content": str | [parts]}`` message; its text counts only for "user"."""
+    if not isinstance(message, dict):
+        return Turn()
+    content = message.get("content")
+    text = user_text(content, is_text) if message.get("role") == "user" else ""
+    return Turn(text, "content", content)
+
+
+class TurnListFormat:
+    """The walk and the small members all four wire formats share.
+
+    Subclasses set ``name``, ``provider`` and ``messages_key`` and implement :meth:`turn`,
+    :meth:`image` and, where tool results nest parts, :meth:`nested_parts`; they add
+    ``matches`` and ``render``. Instances are stateless singletons.
+    """
+
+    name: str
+    provider: Provider
+    messages_key: str
+    """The body's top-level list of turns; also the key a bare message list is wrapped under."""
+
+    def __repr__(self) -> str:
+        return f"<WireFormat {self.name}>"
+
+    def turn(self, entry: Any) -> Turn:
+        """How one top-level entry reads (``Turn()`` for an entry that is not a turn)."""
+        raise NotImplementedError
+
+    def image(self, part: Any) -> FoundImage | None:
+        """The image a part holds, or None when the part is not a usable image part."""
+        raise NotImplementedError
+
+    def image_reader(self, body: dict[str, Any]) -> ImageReader:
+        """:meth:`image`, or a reader that also knows request-wide settings (Gemini's level)."""
+        return self.image
+
+    def nested_parts(self, part: Any) -> Iterable[tuple[str, list[Any]]]:
+        """(location key, list) of part lists nested inside ``part`` (tool results)."""
+        return ()
+
+    def find_images(self, body: dict[str, Any]) -> list[ImageSlot]:
+        entries = body.get(self.messages_key) if isinstance(body, dict) else None
+        if not isinstance(entries, list):
+            return []
+        read = self.image_reader(body)
+        collector = SlotCollector()
+        for ei, entry in enumerate(entries):
+            turn = self.turn(entry)
+            index = collector.add_turn(turn.user_text)
+            if not isinstance(turn.parts, list):
+                continue
+            where = f"{self.messages_key}[{ei}].{turn.key}"
+            for pi, part in enumerate(turn.parts):
+                found = read(part)
+                if found is not None:
+                    collector.add_image(index, turn.parts, pi, found, f"{where}[{pi}]")
+                for key, nested in self.nested_parts(part):
+                    for ni, inner in enumerate(nested):
+                        found = read(inner)
+                        if found is not None:
+                            collector.add_image(index, nested, ni, found, f"{where}[{pi}].{key}[{ni}]")
+        return collector.slots()
+
+    def model(self, body: dict[str, Any], path: str | None = None) -> str | None:
+        """The body's ``model`` (Gemini also reads the path)."""
+        return str_or_none(body.get("model")) if isinstance(body, dict) else None

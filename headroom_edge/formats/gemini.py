@@ -15,12 +15,20 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from headroom_edge.formats.base import ImageEdit, ImageSlot, ImageSource, Provider
-from headroom_edge.formats.common import SlotCollector, assemble, str_or_none
+from headroom_edge.formats.common import (
+    FoundImage,
+    ImageReader,
+    Turn,
+    TurnListFormat,
+    assemble,
+    str_or_none,
+    user_text,
+)
 from headroom_edge.formats.datauri import encode_base64
-from headroom_edge.formats.questions import join_text
 
 _LEVEL_PREFIX = "MEDIA_RESOLUTION_"
 _PATH_MODEL = re.compile(r"(?:^|/)(?:models|tunedModels)/([^/:?#]+):[A-Za-z]+")
@@ -78,71 +86,62 @@ def _image(part: Any) -> ImageSource | None:
     return None
 
 
-def _user_text(parts: Any) -> str:
-    if not isinstance(parts, list):
-        return ""
-    return join_text(
-        p.get("text") for p in parts if isinstance(p, dict) and p.get("thought") is not True
-    )
+def _is_text(part: dict[str, Any]) -> bool:
+    return part.get("thought") is not True
 
 
 def _is_snake(part: dict[str, Any]) -> bool:
     return "inline_data" in part or "file_data" in part
 
 
-class GeminiFormat:
+class GeminiFormat(TurnListFormat):
     """The Gemini generateContent wire format (stateless; use :data:`GEMINI`)."""
 
     name: str = "gemini"
     provider: Provider = "google"
-
-    def __repr__(self) -> str:
-        return f"<WireFormat {self.name}>"
+    messages_key: str = "contents"
 
     def matches(self, body: dict[str, Any]) -> bool:
         return isinstance(body, dict) and isinstance(body.get("contents"), list)
 
-    def find_images(self, body: dict[str, Any]) -> list[ImageSlot]:
-        contents = body.get("contents") if isinstance(body, dict) else None
-        if not isinstance(contents, list):
-            return []
+    def turn(self, entry: Any) -> Turn:
+        if not isinstance(entry, dict):
+            return Turn()
+        parts = entry.get("parts")
+        is_user = entry.get("role") in (None, "", "user")
+        text = user_text(parts, _is_text) if is_user and isinstance(parts, list) else ""
+        return Turn(text, "parts", parts)
+
+    def image(self, part: Any) -> FoundImage | None:
+        """The image of a part with its own ``mediaResolution`` level (None if it sets none)."""
+        source = _image(part)
+        if source is None:
+            return None
+        return FoundImage(source, media_resolution=normalise_level(_get(part, "mediaResolution", "media_resolution")))
+
+    def image_reader(self, body: dict[str, Any]) -> ImageReader:
+        """:meth:`image`, with the request's global level for parts that set none."""
         global_level = _global_level(body)
-        collector = SlotCollector()
+        if global_level is None:
+            return self.image
 
-        def add(turn: int, parts: list[Any], position: int, location: str) -> None:
-            part = parts[position]
-            source = _image(part)
-            if source is not None:
-                level = normalise_level(_get(part, "mediaResolution", "media_resolution"))
-                collector.add_image(
-                    turn,
-                    parts,
-                    position,
-                    source,
-                    location,
-                    media_resolution=level or global_level,
-                )
+        def read(part: Any) -> FoundImage | None:
+            found = self.image(part)
+            if found is None or found.media_resolution is not None:
+                return found
+            return FoundImage(found.source, media_resolution=global_level)
 
-        for ci, content in enumerate(contents):
-            if not isinstance(content, dict):
-                collector.add_turn()
-                continue
-            parts = content.get("parts")
-            is_user = content.get("role") in (None, "", "user")
-            turn = collector.add_turn(_user_text(parts) if is_user else "")
-            if not isinstance(parts, list):
-                continue
-            for pi, part in enumerate(parts):
-                add(turn, parts, pi, f"contents[{ci}].parts[{pi}]")
-                if not isinstance(part, dict):
-                    continue
-                key = "functionResponse" if "functionResponse" in part else "function_response"
-                response = part.get(key)
-                nested = response.get("parts") if isinstance(response, dict) else None
-                if isinstance(nested, list):
-                    for ni in range(len(nested)):
-                        add(turn, nested, ni, f"contents[{ci}].parts[{pi}].{key}.parts[{ni}]")
-        return collector.slots()
+        return read
+
+    def nested_parts(self, part: Any) -> Iterable[tuple[str, list[Any]]]:
+        """Parts of a ``functionResponse`` (images returned by tools)."""
+        if not isinstance(part, dict):
+            return
+        key = "functionResponse" if "functionResponse" in part else "function_response"
+        response = part.get(key)
+        nested = response.get("parts") if isinstance(response, dict) else None
+        if isinstance(nested, list):
+            yield f"{key}.parts", nested
 
     def render(self, slot: ImageSlot, edit: ImageEdit) -> list[Any]:
         """The part with new inline data and/or a per-part ``{"level": ...}``, in the part's own

@@ -17,9 +17,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from headroom_edge.formats.base import ImageEdit, ImageSlot, ImageSource, Provider
-from headroom_edge.formats.common import SlotCollector, assemble, source_from_url, str_or_none
+from headroom_edge.formats.common import (
+    FoundImage,
+    Turn,
+    TurnListFormat,
+    assemble,
+    message_turn,
+    source_from_url,
+    str_or_none,
+)
 from headroom_edge.formats.datauri import build_data_url
-from headroom_edge.formats.questions import join_text
 
 _TOOL_OUTPUTS = frozenset({"function_call_output", "custom_tool_call_output"})
 _TEXT_PARTS = frozenset({"input_text", "text"})
@@ -39,30 +46,8 @@ _RESPONSES_ITEM_TYPES = frozenset(
 _RESPONSES_PART_TYPES = frozenset({"input_text", "input_image", "input_file", "output_text"})
 
 
-def _user_text(content: Any) -> str:
-    if isinstance(content, str):
-        return join_text([content])
-    if isinstance(content, list):
-        return join_text(
-            p.get("text")
-            for p in content
-            if isinstance(p, dict) and str_or_none(p.get("type")) in _TEXT_PARTS
-        )
-    return ""
-
-
-def _image(part: Any) -> tuple[ImageSource, str | None] | None:
-    """Source and detail of an ``input_image`` part (URL first, else file id), or None."""
-    if not isinstance(part, dict) or part.get("type") != "input_image":
-        return None
-    source = source_from_url(part.get("image_url"))
-    if source is None:
-        file_id = part.get("file_id")
-        if isinstance(file_id, str) and file_id:
-            source = ImageSource(kind="file", file_id=file_id)
-    if source is None:
-        return None
-    return source, str_or_none(part.get("detail"))
+def _is_text(part: dict[str, Any]) -> bool:
+    return str_or_none(part.get("type")) in _TEXT_PARTS
 
 
 def looks_like_responses_input(items: Iterable[Any]) -> bool:
@@ -83,48 +68,40 @@ def looks_like_responses_input(items: Iterable[Any]) -> bool:
     return False
 
 
-class OpenAIResponsesFormat:
+class OpenAIResponsesFormat(TurnListFormat):
     """The Responses wire format (stateless; use :data:`OPENAI_RESPONSES`)."""
 
     name: str = "openai_responses"
     provider: Provider = "openai"
-
-    def __repr__(self) -> str:
-        return f"<WireFormat {self.name}>"
+    messages_key: str = "input"
 
     def matches(self, body: dict[str, Any]) -> bool:
         return isinstance(body, dict) and isinstance(body.get("input"), (str, list))
 
-    def find_images(self, body: dict[str, Any]) -> list[ImageSlot]:
-        items = body.get("input") if isinstance(body, dict) else None
-        if not isinstance(items, list):
-            return []
-        collector = SlotCollector()
-        for ii, item in enumerate(items):
-            if not isinstance(item, dict):
-                collector.add_turn()
-                continue
-            kind = item.get("type")
-            if kind is None or kind == "message":
-                content = item.get("content")
-                is_user = item.get("role") == "user"
-                turn = collector.add_turn(_user_text(content) if is_user else "")
-                key, parts = "content", content
-            elif str_or_none(kind) in _TOOL_OUTPUTS:
-                turn = collector.add_turn()
-                key, parts = "output", item.get("output")
-            else:
-                collector.add_turn()
-                continue
-            if not isinstance(parts, list):
-                continue
-            for pi, part in enumerate(parts):
-                found = _image(part)
-                if found is not None:
-                    source, detail = found
-                    location = f"input[{ii}].{key}[{pi}]"
-                    collector.add_image(turn, parts, pi, source, location, detail=detail)
-        return collector.slots()
+    def turn(self, entry: Any) -> Turn:
+        """Message items (any role; user text only for ``user``); tool outputs are turns
+        without text whose ``output`` list may hold images; other items hold none."""
+        if not isinstance(entry, dict):
+            return Turn()
+        kind = entry.get("type")
+        if kind is None or kind == "message":
+            return message_turn(entry, _is_text)
+        if str_or_none(kind) in _TOOL_OUTPUTS:
+            return Turn("", "output", entry.get("output"))
+        return Turn()
+
+    def image(self, part: Any) -> FoundImage | None:
+        """Source and detail of an ``input_image`` part (URL first, else file id), or None."""
+        if not isinstance(part, dict) or part.get("type") != "input_image":
+            return None
+        source = source_from_url(part.get("image_url"))
+        if source is None:
+            file_id = part.get("file_id")
+            if isinstance(file_id, str) and file_id:
+                source = ImageSource(kind="file", file_id=file_id)
+        if source is None:
+            return None
+        return FoundImage(source, str_or_none(part.get("detail")))
 
     def render(self, slot: ImageSlot, edit: ImageEdit) -> list[Any]:
         """The part with ``image_url`` and/or ``detail`` changed, then an ``input_text`` part.
@@ -146,9 +123,6 @@ class OpenAIResponsesFormat:
             return part
 
         return assemble(edited, edit, lambda text: {"type": "input_text", "text": text})
-
-    def model(self, body: dict[str, Any], path: str | None = None) -> str | None:
-        return str_or_none(body.get("model")) if isinstance(body, dict) else None
 
 
 OPENAI_RESPONSES = OpenAIResponsesFormat()

@@ -18,6 +18,7 @@ from PIL import Image, ImageChops
 
 from headroom_edge.imaging.decode import normalise_mode
 from headroom_edge.imaging.errors import ImageError
+from headroom_edge.tokens import fit_box
 
 RESAMPLE: Final = Image.Resampling.LANCZOS
 """Downscaling filter. LANCZOS keeps thin text strokes crisper than BICUBIC at ~30% more cost;
@@ -79,17 +80,14 @@ def fit_size(width: int, height: int, max_width: int, max_height: int) -> tuple[
     """Size that fits in ``max_width`` x ``max_height`` with the aspect kept, never enlarged.
 
     Each side is at least 1 px, so extreme aspect ratios (20000x20 into 512x512) stay valid.
+    The arithmetic is :func:`headroom_edge.tokens.fit_box` (exact integers), the same rule the
+    token estimates use for the providers' own downscales; this wrapper adds the pixel errors.
     """
     if width < 1 or height < 1:
         raise ImageError(f"cannot fit an empty image {width}x{height}")
     if max_width < 1 or max_height < 1:
         raise ImageError(f"cannot fit into an empty box {max_width}x{max_height}")
-    scale = min(max_width / width, max_height / height, 1.0)
-    if scale >= 1.0:
-        return (width, height)
-    new_w = min(max_width, max(1, round(width * scale)))
-    new_h = min(max_height, max(1, round(height * scale)))
-    return (new_w, new_h)
+    return fit_box(int(width), int(height), int(max_width), int(max_height))
 
 
 def fit_within(img: Image.Image, max_width: int, max_height: int) -> Image.Image:
@@ -154,7 +152,9 @@ def flatten_alpha(
     """Composite an image with alpha onto a solid background (for formats without alpha).
 
     White is the default because transparent images sent to models are mostly logos, diagrams
-    and documents drawn for light backgrounds; black would swallow dark text.
+    and documents drawn for light backgrounds; black would swallow dark text. The one place the
+    package composites: OCR input (``ocr.imageprep``) and SigLIP input (``analysis.siglip``) call
+    it too; on white its pixels equal ``Image.alpha_composite`` (what transformers does).
     """
     if img.mode not in ("RGBA", "LA", "PA", "RGBa", "La") and "transparency" not in img.info:
         return img if img.mode in ("L", "RGB") else img.convert("RGB")

@@ -265,10 +265,6 @@ class TextDetector:
         out = self.session.run([self._output], {self._input: prepared.tensor})[0]
         return np.asarray(out[0, 0], dtype=np.float32), prepared
 
-    def probability_map(self, img: Image.Image, max_side: int | None = None) -> np.ndarray:
-        """The (H, W) text probability map at network resolution (padding included)."""
-        return self._run(img, max_side)[0]
-
     def detect(self, img: Image.Image, max_side: int | None = None) -> Detection:
         start = time.perf_counter()
         prob, prepared = self._run(img, max_side)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+from headroom_edge.imaging.ops import flatten_alpha
+
 _ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
 
 
@@ -18,10 +20,7 @@ def as_rgb(img: Image.Image) -> Image.Image:
     if img.mode == "RGB":
         return img
     if img.mode in _ALPHA_MODES or (img.mode == "P" and "transparency" in img.info):
-        rgba = img.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        background.alpha_composite(rgba)
-        return background.convert("RGB")
+        return flatten_alpha(img)
     if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         # Wide grey levels: rescale to 0..255 instead of clipping (16-bit scans are mostly > 255).
         values = np.asarray(img.convert("F"), dtype=np.float32)

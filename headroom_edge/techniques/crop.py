@@ -12,7 +12,6 @@ from headroom_edge.formats.base import ImageEdit
 from headroom_edge.imaging import crop_box, resize_to
 from headroom_edge.technique import Technique
 from headroom_edge.techniques.base import Outcome, SourceImage, TechniqueContext, untouched
-from headroom_edge.tokens import effective_size
 
 MIN_CROP_SIDE = 224
 """A crop is never narrower or shorter than this (or the image): Anthropic notes that images
@@ -40,7 +39,7 @@ def apply_crop(source: SourceImage, ctx: TechniqueContext) -> Outcome:
     box = at_least(region.padded(), source.size, MIN_CROP_SIDE)
     img = crop_box(source.pixels(), box)
     size = img.size
-    seen = effective_size(ctx.provider, ctx.model, size[0], size[1], ctx.detail)
+    seen = ctx.seen_size(size)
     if seen[0] < size[0] or seen[1] < size[1]:
         img = resize_to(img, *seen)
         size = seen

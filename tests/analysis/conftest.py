@@ -5,12 +5,12 @@ whole path -- snapshot folder -> ``scripts/export_siglip.py`` (as a subprocess, 
 ``SiglipScorer`` -- is the same for a 2-layer, 32-wide model as for siglip-base, and the tiny one
 exports in seconds. Exports are done once per session and shared.
 
-Fixture names carry a ``siglip_`` prefix because other helpers own other files in tests/analysis.
+Fixture names carry a ``siglip_`` prefix: the image-signal tests in this folder
+(``test_signals.py``) use the shared fixtures of ``tests/conftest.py`` instead.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import os
 import subprocess
@@ -24,18 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 EXPORT_SCRIPT = REPO / "scripts" / "export_siglip.py"
 
 
-def _script_module(name: str):
-    """A module of scripts/ (not a package: the export runs it as a plain script too)."""
-    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the class is made
-    spec.loader.exec_module(module)
-    return module
-
-
-_quant_check = _script_module("quant_check")
-check_export = _quant_check.check_export
-SATURATION_FREE_WEIGHT_CODE = _quant_check.SATURATION_FREE_WEIGHT_CODE
+from scripts.quant_check import SATURATION_FREE_WEIGHT_CODE, check_export  # noqa: E402, F401
 
 TINY_IMAGE_SIZE = 32
 TINY_MAX_TEXT = 16

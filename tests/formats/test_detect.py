@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from headroom_edge.formats import (
     ANTHROPIC_MESSAGES,
+    BEDROCK_CONVERSE,
     FORMATS,
     GEMINI,
     OPENAI_CHAT,
@@ -23,12 +24,13 @@ from headroom_edge.formats.base import ImageEdit, WireFormat, apply_edits
 
 
 def test_registry() -> None:
-    assert FORMATS == (OPENAI_CHAT, OPENAI_RESPONSES, ANTHROPIC_MESSAGES, GEMINI)
+    assert FORMATS == (OPENAI_CHAT, OPENAI_RESPONSES, ANTHROPIC_MESSAGES, GEMINI, BEDROCK_CONVERSE)
     assert [f.name for f in FORMATS] == [
         "openai_chat",
         "openai_responses",
         "anthropic_messages",
         "gemini",
+        "bedrock_converse",
     ]
     for fmt in FORMATS:
         assert get_format(fmt.name) is fmt

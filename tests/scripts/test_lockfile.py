@@ -6,28 +6,19 @@ The last check is the point of the lock: the environment the suite runs in (made
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pytest
+
+from scripts import lockfile
 
 tomllib = pytest.importorskip("tomllib")  # Python 3.11+; the lock is recorded on 3.11
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _lockfile():
-    spec = importlib.util.spec_from_file_location("lockfile", REPO / "scripts" / "lockfile.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["lockfile"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-lockfile = _lockfile()
 ENTRIES = lockfile.read()
 
 

@@ -1,7 +1,9 @@
 import numpy as np
 import pytest
 
+from headroom_edge.config import CompressionConfig
 from headroom_edge.technique import Technique
+from headroom_edge.tokens import estimate_image_tokens
 from tests import factories as f
 from tests.techniques.helpers import run_technique
 
@@ -49,3 +51,15 @@ def test_at_least_grows_around_the_centre_and_stays_inside() -> None:
     assert at_least((0.9, 0.0, 1.0, 0.1), (1000, 1000), 224) == pytest.approx((0.776, 0.0, 1.0, 0.224))
     assert at_least((0.0, 0.0, 0.5, 0.5), (1000, 1000), 224) == (0.0, 0.0, 0.5, 0.5)
     assert at_least((0.2, 0.2, 0.3, 0.3), (100, 100), 224) == (0.0, 0.0, 1.0, 1.0)
+
+
+def test_crop_shrinks_to_what_the_configured_family_sees() -> None:
+    # A multiplier override makes gpt-4o a 1536-patch model, which looks at a ~1250 px square;
+    # shrinking the crop to the tile rule's 768 px would throw away pixels the price includes.
+    config = CompressionConfig(patch_multipliers=(("gpt-4o", 1.0),))
+    data = f.photo_jpeg(3200, 3200)
+    outcome, _ = run_technique(Technique.CROP, data, "openai", "gpt-4o", question="what is in the top-left corner?",
+                               config=config)
+    assert min(f.decode(outcome.edit.data).size) > 768
+    assert outcome.tokens == estimate_image_tokens("openai", "gpt-4o", *outcome.size, patch_multipliers=config.patch_multipliers)
+    assert outcome.tokens <= 1536

@@ -2,31 +2,12 @@
 
 import pytest
 
-from headroom_edge.imaging import fit_size
+from headroom_edge.config import CompressionConfig
+from headroom_edge.lowdetail import patch_budget_size
 from headroom_edge.technique import Technique
-from headroom_edge.techniques.full_low import claude_low_size, patch_budget_size
+from headroom_edge.tokens import estimate_image_tokens
 from tests import factories as f
 from tests.techniques.helpers import run_technique
-
-
-def test_fit_size_never_enlarges() -> None:
-    assert fit_size(300, 200, 512, 512) == (300, 200)
-    assert fit_size(2048, 1024, 512, 512) == (512, 256)
-
-
-def test_patch_budget_size() -> None:
-    w, h = patch_budget_size((1800, 2400))
-    assert w % 32 == 0 and h % 32 == 0
-    assert (w // 32) * (h // 32) <= 256
-    assert patch_budget_size((256, 256)) == (256, 256)
-
-
-def test_claude_low_size_uses_the_28px_grid() -> None:
-    w, h = claude_low_size((1024, 1024))
-    assert (w, h) == (504, 504)
-    w, h = claude_low_size((4000, 3000))
-    assert w == 504 and h <= 378
-    assert claude_low_size((400, 300)) == (400, 300)
 
 
 def test_openai_tile_sets_low_detail_and_shrinks_to_512() -> None:
@@ -87,3 +68,20 @@ def test_output_format_follows_content(content: str, media_type: str) -> None:
     data = f.document_png() if content == "document" else f.encode(f.photo(1200, 1200), "PNG")
     outcome, _ = run_technique(Technique.FULL_LOW, data, "anthropic", None)
     assert outcome.edit.media_type == media_type
+
+
+# Planning and pricing must use the same billing family. A multiplier override for a tile model's
+# prefix turns it into a 32-px patch model (tokens.py); before the family was resolved once per
+# request, the plan ignored the override: it shrank to 512x512 and set detail "low", which patch
+# models ignore, while the price already counted patches.
+_OVERRIDE = CompressionConfig(patch_multipliers=(("gpt-4o", 1.0),))
+
+
+def test_full_low_plans_with_the_configured_multipliers() -> None:
+    data = f.photo_jpeg(2000, 1000)
+    outcome, original = run_technique(Technique.FULL_LOW, data, "openai", "gpt-4o", config=_OVERRIDE)
+    assert outcome.edit.detail is None
+    assert f.decode(outcome.edit.data).size == outcome.size == patch_budget_size((2000, 1000))
+    expected = estimate_image_tokens("openai", "gpt-4o", *outcome.size, patch_multipliers={"gpt-4o": 1.0})
+    assert outcome.tokens == expected <= 256
+    assert original == estimate_image_tokens("openai", "gpt-4o", 2000, 1000, patch_multipliers={"gpt-4o": 1.0})

@@ -10,8 +10,8 @@ from tests.techniques.helpers import run_technique
 
 
 @pytest.fixture(scope="module")
-def ocr() -> OcrEngine:
-    return OcrEngine()
+def ocr(ocr_engine: OcrEngine) -> OcrEngine:
+    return ocr_engine
 
 
 def test_page_becomes_text_plus_thumbnail(ocr: OcrEngine) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gc
-import math
 import os
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from scripts.lib.stats import percentile
 
 
 @dataclass(frozen=True)
@@ -32,12 +33,6 @@ class Stats:
             p99_us=percentile(ordered, 99) / 1000,
             min_us=ordered[0] / 1000,
         )
-
-
-def percentile(ordered: list[int] | list[float], q: float) -> float:
-    """Nearest-rank percentile of an already sorted list (p99 of 50 runs is the largest)."""
-    rank = max(1, math.ceil(q / 100 * len(ordered)))
-    return float(ordered[min(len(ordered), rank) - 1])
 
 
 class Quiet:

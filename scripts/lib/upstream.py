@@ -1,4 +1,4 @@
-"""A fake OpenAI upstream for scripts/bench_proxy.py: ``python scripts/bench/upstream.py PORT``.
+"""A fake OpenAI upstream for scripts/bench_proxy.py: ``python scripts/lib/upstream.py PORT``.
 
 It answers every chat completion at once with a fixed OpenAI-shaped JSON, so the benchmark
 measures the proxy, not a model. It reads the whole body and reports its size in

@@ -1,0 +1,97 @@
+"""The three deciders on real images: rules, the trained router (when its files are installed),
+and the policy wrapper, which must measure exactly the low-detail size FULL_LOW would send."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from headroom_edge.analysis.signals import ImageAnalyzer
+from headroom_edge.config import CompressionConfig
+from headroom_edge.context import SourceImage, TechniqueContext
+from headroom_edge.decision.decider import PolicyDecider, RouterDecider, RulesDecider
+from headroom_edge.imaging import probe_image
+from headroom_edge.lowdetail import low_plan, patch_budget_size
+from headroom_edge.technique import Technique
+from tests import factories as f
+
+
+def _inputs(data: bytes, provider: str = "openai", model: str | None = "gpt-4o",
+            config: CompressionConfig | None = None) -> tuple[SourceImage, TechniqueContext]:
+    config = config or CompressionConfig()
+    source = SourceImage(data=data, info=probe_image(data, config.limits), config=config)
+    return source, TechniqueContext(provider, model, None, None, config)
+
+
+@dataclass
+class Recording:
+    """The real analyzer, with its arguments recorded."""
+
+    inner: ImageAnalyzer = field(default_factory=lambda: ImageAnalyzer(None))
+    calls: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def analyze(self, source: SourceImage, low_size: tuple[int, int], purpose: str = "legibility") -> Any:
+        self.calls.append((low_size, purpose))
+        return self.inner.analyze(source, low_size, purpose)
+
+
+def test_rules_decider_names_itself() -> None:
+    source, ctx = _inputs(f.photo_jpeg())
+    decision = RulesDecider().decide("what is in the top-left corner?", source, ctx)
+    assert decision.technique is Technique.CROP and decision.decided_by == "rules"
+    assert decision.region is not None and decision.region.name == "top-left corner"
+
+
+@pytest.mark.parametrize(("question", "technique", "purpose"), [
+    ("What animal is this?", Technique.FULL_LOW, "legibility"),
+    ("Transcribe the text in this image.", Technique.TRANSCODE, "presence"),
+])
+def test_policy_analyses_at_the_low_detail_size_of_the_family(question: str, technique: Technique,
+                                                             purpose: str) -> None:
+    analyzer = Recording()
+    source, ctx = _inputs(f.photo_jpeg(2000, 1000))
+    decision = PolicyDecider(RulesDecider(), analyzer).decide(question, source, ctx)  # type: ignore[arg-type]
+    assert analyzer.calls == [((512, 256), purpose)]
+    assert decision.technique in (technique, Technique.PRESERVE)
+    assert "graphic" in decision.signals
+
+
+def test_policy_measures_what_a_multiplier_override_would_send() -> None:
+    analyzer = Recording()
+    config = CompressionConfig(patch_multipliers=(("gpt-4o", 1.0),))
+    source, ctx = _inputs(f.photo_jpeg(2000, 1000), config=config)
+    PolicyDecider(RulesDecider(), analyzer).decide("What animal is this?", source, ctx)  # type: ignore[arg-type]
+    assert analyzer.calls == [(patch_budget_size((2000, 1000)), "legibility")]
+    assert analyzer.calls[0][0] == low_plan(ctx.family, source.size)[0]
+
+
+@pytest.mark.parametrize("question", ["How many buttons are on the suit?", "what is in the top-left corner?", ""])
+def test_policy_does_not_analyse_decisions_it_cannot_change(question: str) -> None:
+    analyzer = Recording()
+    source, ctx = _inputs(f.photo_jpeg())
+    decision = PolicyDecider(RulesDecider(), analyzer).decide(question, source, ctx)  # type: ignore[arg-type]
+    assert decision.technique in (Technique.PRESERVE, Technique.CROP)
+    assert analyzer.calls == [] and decision.decided_by == "rules"
+
+
+def test_policy_decider_is_named_after_what_it_wraps() -> None:
+    assert PolicyDecider(RulesDecider(), Recording()).name == "rules+policy"  # type: ignore[arg-type]
+
+
+def test_router_decider_reads_the_region_of_a_crop() -> None:
+    from headroom_edge.router import QueryRouter, RouterUnavailableError
+
+    try:
+        router = QueryRouter()
+    except RouterUnavailableError as exc:  # the router's files are optional
+        pytest.skip(f"no router model installed: {exc}")
+    source, ctx = _inputs(f.photo_jpeg())
+    decision = RouterDecider(router).decide("what is in the top-left corner?", source, ctx)
+    assert decision.decided_by == "router"
+    assert set(decision.signals["router_probabilities"]) == {t.value for t in Technique}
+    if decision.technique is Technique.CROP:
+        assert decision.region is not None and decision.region.name == "top-left corner"
+    else:
+        assert decision.region is None
