@@ -21,7 +21,12 @@ from headroom_edge.integrations.outbound import HOOKS
 from headroom_edge.results import CompressionResult
 from tests.factories import b64
 from tests.integrations.fake_provider import Recorder
-from tests.integrations.helpers import anthropic_messages, images_in, is_compressed, openai_chat_messages
+from tests.integrations.helpers import (
+    anthropic_messages,
+    images_in,
+    is_compressed,
+    openai_chat_messages,
+)
 from tests.integrations.servers import ServerThread
 
 _PATCHED = (
