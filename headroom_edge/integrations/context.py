@@ -128,14 +128,17 @@ class RequestContext:
     loop: asyncio.AbstractEventLoop | None = None
     inbound_bodies: list[bytes] = field(default_factory=list)
     results: RequestResults | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add_result(self, result: CompressionResult) -> RequestResults:
         """Record one result; the first one creates ``request.state.headroom``."""
-        if self.results is None:
-            self.results = RequestResults()
-            self.scope.setdefault("state", {})[STATE_KEY] = self.results
-        self.results.add(result)
-        return self.results
+        with self._lock:  # a handler may call SDKs from several threads at once
+            if self.results is None:
+                self.results = RequestResults()
+                self.scope.setdefault("state", {})[STATE_KEY] = self.results
+            results = self.results
+        results.add(result)
+        return results
 
     def is_inbound_body(self, body: bytes) -> bool:
         return any(len(seen) == len(body) and seen == body for seen in self.inbound_bodies)

@@ -147,6 +147,10 @@ class OutboundCompressor:
     async def _compress_async(self, plan: Plan, context: RequestContext | None) -> BodyRewrite | None:
         budget = context.budget_s if context is not None else None
         try:
+            if not _on_loop_thread():  # not asyncio (trio): the pool is asyncio-based
+                import anyio.to_thread
+
+                return await anyio.to_thread.run_sync(self.rewriter.compress, plan)
             return await self.pool.run(self.rewriter.compress, plan, budget_s=budget)
         except BaseException as exc:
             return self._failed(exc, inline=False)
@@ -369,6 +373,7 @@ def _unbound(cls: type, method: str) -> Callable[..., Any]:
 
 
 def _on_loop_thread() -> bool:
+    """Whether an asyncio loop runs in this thread (False under trio and in plain threads)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:

@@ -7,7 +7,9 @@ it received, so the tests see exactly what left the app.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -22,7 +24,7 @@ from google import genai
 from google.genai import types as gtypes
 
 from headroom_edge import ImageCompressor
-from headroom_edge.integrations import HeadroomMiddleware
+from headroom_edge.integrations import HeadroomMiddleware, Metrics, WorkerPool
 from headroom_edge.integrations.outbound import HOOKS
 from tests.factories import b64
 from tests.integrations.fake_provider import ANSWER, Recorder
@@ -64,7 +66,22 @@ def _gemini_contents(jpeg: bytes) -> list[gtypes.Content]:
     ]
 
 
-def _caller_app(upstream: str, jpeg: bytes, compressor: ImageCompressor) -> FastAPI:
+class Recording:
+    """The session's real compressor, noting the thread each compression ran on."""
+
+    def __init__(self, inner: ImageCompressor) -> None:
+        self.inner = inner
+        self.threads: list[str] = []
+
+    def body_may_have_images(self, body: bytes) -> bool:
+        return self.inner.body_may_have_images(body)
+
+    def compress_body(self, body: Any, **options: Any) -> Any:
+        self.threads.append(threading.current_thread().name)
+        return self.inner.compress_body(body, **options)
+
+
+def _caller_app(upstream: str, jpeg: bytes, compressor: Recording, metrics: Metrics) -> FastAPI:
     """An ordinary app: SDK calls in handlers, one client built before the middleware exists."""
     app = FastAPI()
     early = openai.OpenAI(api_key="sk-early", base_url=f"{upstream}/v1", max_retries=0)
@@ -142,7 +159,7 @@ def _caller_app(upstream: str, jpeg: bytes, compressor: ImageCompressor) -> Fast
             )
         return _state(request, echoed_identical=echoed.content == body)
 
-    app.add_middleware(HeadroomMiddleware, compressor=compressor, max_workers=2)
+    app.add_middleware(HeadroomMiddleware, compressor=compressor, max_workers=2, metrics=metrics)
     return app
 
 
@@ -152,10 +169,21 @@ def originals() -> list[Any]:
 
 
 @pytest.fixture(scope="module")
+def recording(compressor: ImageCompressor) -> Recording:
+    return Recording(compressor)
+
+
+@pytest.fixture(scope="module")
+def metrics() -> Metrics:
+    return Metrics()
+
+
+@pytest.fixture(scope="module")
 def caller(
-    upstream: ServerThread, jpeg: bytes, compressor: ImageCompressor, originals: list[Any]
+    upstream: ServerThread, jpeg: bytes, recording: Recording, metrics: Metrics,
+    originals: list[Any],
 ) -> Iterator[ServerThread]:
-    with ServerThread(_caller_app(upstream.url, jpeg, compressor)) as server:
+    with ServerThread(_caller_app(upstream.url, jpeg, recording, metrics)) as server:
         yield server
     assert _originals() == originals  # shutdown took every hook off
     assert not HOOKS.installed
@@ -176,9 +204,12 @@ def test_hooks_are_installed_while_the_app_runs(caller: ServerThread, originals:
 
 
 def test_sync_openai_client_built_before_mounting(
-    caller: ServerThread, recorder: Recorder, jpeg: bytes
+    caller: ServerThread, recorder: Recorder, jpeg: bytes, recording: Recording, metrics: Metrics
 ) -> None:
     response = _post(caller, "/openai/sync")
+    assert recording.threads[-1].startswith("headroom")  # the middleware's pool, not the caller
+    assert metrics.value("headroom_requests_total", route="/openai/sync",
+                         upstream="outbound:openai_chat", status="200") == 1
     got = recorder.last("/v1/chat/completions")
     assert got.header("authorization") == "Bearer sk-early"
     (image,) = images_in(got.body)
@@ -192,9 +223,10 @@ def test_sync_openai_client_built_before_mounting(
 
 
 def test_async_openai_client_built_in_the_handler(
-    caller: ServerThread, recorder: Recorder, jpeg: bytes
+    caller: ServerThread, recorder: Recorder, jpeg: bytes, recording: Recording
 ) -> None:
     response = _post(caller, "/openai/async")
+    assert recording.threads[-1].startswith("headroom")
     assert response.json()["answer"]
     got = recorder.last("/v1/chat/completions")
     assert got.header("authorization") == "Bearer sk-late"
@@ -369,3 +401,36 @@ def test_headroom_client_inside_an_instrumented_app_compresses_once(
     assert response.json()["explicit"] is True  # the explicit transport did the work ...
     assert response.json()["headroom"] is None  # ... and the hooks saw it marked as done
     assert is_compressed(images_in(recorder.last("/v1/chat/completions").body)[0], jpeg)
+
+
+def test_full_pool_sheds_outbound_calls_to_uncompressed(
+    upstream: ServerThread, jpeg: bytes, compressor: ImageCompressor, recorder: Recorder
+) -> None:
+    pool = WorkerPool(max_workers=1, queue_limit=0, time_budget_s=5)
+    release, started = threading.Event(), threading.Event()
+
+    def block() -> None:
+        started.set()
+        release.wait(10)
+
+    threading.Thread(target=lambda: asyncio.run(pool.run(block, budget_s=30)), daemon=True).start()
+    assert started.wait(5)
+    metrics = Metrics()
+    app = FastAPI()
+
+    @app.post("/ask")
+    async def ask(request: Request) -> dict[str, Any]:
+        client = openai.AsyncOpenAI(api_key="sk-shed", base_url=f"{upstream.url}/v1", max_retries=0)
+        await client.chat.completions.create(model="gpt-4o", messages=openai_chat_messages(jpeg))
+        return _state(request)
+
+    app.add_middleware(HeadroomMiddleware, compressor=compressor, pool=pool, metrics=metrics)
+    try:
+        with ServerThread(app) as server:
+            response = _post(server, "/ask")
+    finally:
+        release.set()
+        pool.close(wait=True)
+    (image,) = images_in(recorder.last("/v1/chat/completions").body)
+    assert image.nbytes == len(jpeg) and response.json()["headroom"] is None
+    assert metrics.value("headroom_shed_total", reason="queue_full") == 1

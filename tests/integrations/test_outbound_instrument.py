@@ -160,3 +160,16 @@ def test_failing_compressor_sends_the_call_as_is(
     (image,) = images_in(recorder.last("/v1/chat/completions").body)
     assert image.nbytes == len(jpeg)
     assert owner.metrics.value("headroom_fail_open_total", reason="error") == 1
+
+
+def test_keyboard_interrupt_in_the_calling_thread_propagates(
+    upstream: ServerThread, jpeg: bytes
+) -> None:
+    """Inline (a script's own thread), Ctrl-C means stop: it is not swallowed as a failure."""
+    headroom_edge.instrument(_Exploding(KeyboardInterrupt()))
+    try:
+        client = openai.OpenAI(api_key="sk-k", base_url=f"{upstream.url}/v1", max_retries=0)
+        with pytest.raises(KeyboardInterrupt):
+            client.chat.completions.create(model="gpt-4o", messages=openai_chat_messages(jpeg))
+    finally:
+        headroom_edge.uninstrument()
