@@ -77,6 +77,7 @@ logger = logging.getLogger("headroom_edge.middleware")
 
 TOO_LARGE_TYPE = "request_too_large"
 """``error.type`` of the 413 answer (the name Anthropic's API uses for the same condition)."""
+_BYPASS_NAME = BYPASS_HEADER.encode("ascii")
 _DROP_WHEN_REWRITTEN = {b"content-length", b"transfer-encoding"}
 
 
@@ -137,9 +138,9 @@ class HeadroomMiddleware:
             self.compressor = LazyCompressor()
         self._owns_pool = pool is None
         self.pool = pool or WorkerPool(max_workers, queue_limit, time_budget_s)
-        self.outbound: OutboundCompressor | None = None
+        self.outbound_compressor: OutboundCompressor | None = None
         if enabled and outbound and self.compressor is not None:
-            self.outbound = OutboundCompressor(
+            self.outbound_compressor = OutboundCompressor(
                 self.compressor,
                 outbound_hosts=outbound_hosts,
                 pool=self.pool,
@@ -152,7 +153,7 @@ class HeadroomMiddleware:
             await self._lifespan(scope, receive, send)
             return
         route = self._route_for(scope)
-        outbound = self.outbound
+        outbound = self.outbound_compressor
         if outbound is None or scope["type"] != "http" or not HOOKS.holds(outbound):
             if route is None:
                 await self.app(scope, receive, send)
@@ -167,10 +168,13 @@ class HeadroomMiddleware:
                 await self._handle(scope, receive, send, route, context)
 
     def _context(self, scope: Scope, outbound: OutboundCompressor | None) -> RequestContext:
+        """The request as its outbound calls see it: its bypass header, the pool's time budget
+        (per call), and the loop that sync SDK calls hand their compression to."""
         bypass = False
         for name, value in scope.get("headers", ()):
-            if name.lower() == BYPASS_HEADER.encode("ascii"):
+            if name.lower() == _BYPASS_NAME:
                 bypass = wants_bypass(value.decode("latin-1"))
+                break
         loop = asyncio.get_running_loop() if outbound is not None else None
         return RequestContext(
             owner=outbound, scope=scope, bypass=bypass, budget_s=self.pool.time_budget_s, loop=loop
@@ -353,12 +357,15 @@ class HeadroomMiddleware:
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Install the outbound hooks at startup, remove them (and close a pool we own) when
         the app reports shutdown or failure, or its lifespan handler ends in any way."""
-        outbound = self.outbound
+        outbound = self.outbound_compressor
 
         async def lifespan_receive() -> Message:
             message = await receive()
             if message["type"] == "lifespan.startup" and outbound is not None:
-                HOOKS.add(outbound)
+                try:
+                    HOOKS.add(outbound)
+                except Exception as exc:  # fail-open: the app starts, its calls go as they are
+                    logger.warning("outbound hooks not installed (%s)", type(exc).__name__)
             return message
 
         async def lifespan_send(message: Message) -> None:

@@ -89,7 +89,8 @@ class OutboundCompressor:
 
     @property
     def last_result(self) -> CompressionResult | None:
-        """The most recent result outside any request (requests keep their own)."""
+        """The result of the most recent compressed call (any thread); each request served by
+        the middleware also keeps its own in ``request.state.headroom``."""
         return self.rewriter.last_result
 
     def close(self) -> None:
@@ -103,7 +104,7 @@ class OutboundCompressor:
         plan = self._plan(request, context)
         if plan is None:
             return original(transport, request)
-        rewrite = self._compress_blocking(plan, context)
+        rewrite = plan.cached or self._compress_blocking(plan, context)
         response = original(transport, self._finish(request, plan, rewrite, context))
         self._count(plan.route, context, response)
         return response
@@ -114,7 +115,7 @@ class OutboundCompressor:
         plan = self._plan(request, context)
         if plan is None:
             return await original(transport, request)
-        rewrite = await self._compress_async(plan, context)
+        rewrite = plan.cached or await self._compress_async(plan, context)
         response = await original(transport, self._finish(request, plan, rewrite, context))
         self._count(plan.route, context, response)
         return response
@@ -272,7 +273,7 @@ class Hooks:
         if not self.holds(owner):
             self._owners.append(owner)
         if not self._patches:
-            self._patches = list(_patch_all(self))
+            self._patches = _patch_all(self)
 
     def _remove(self, owner: OutboundCompressor) -> None:
         self._owners = [o for o in self._owners if o is not owner]
@@ -318,17 +319,25 @@ def uninstrument() -> None:
         owner.close()
 
 
-def _patch_all(hooks: Hooks) -> Iterable[_Patch]:
-    for library in _HTTP_LIBRARIES:
-        if library != "httpx" and importlib.util.find_spec(library) is None:
-            continue
-        module = importlib.import_module(library)
-        for (cls_name, method), is_async in ((_SYNC_METHOD, False), (_ASYNC_METHOD, True)):
-            cls = getattr(module, cls_name)
-            original = cls.__dict__.get(method)
-            wrapper = _async_wrapper(hooks, cls, method) if is_async else _sync_wrapper(hooks, cls, method)
-            setattr(cls, method, wrapper)
-            yield _Patch(cls, method, original, wrapper)
+def _patch_all(hooks: Hooks) -> list[_Patch]:
+    """Wrap both transports of httpx and (when installed) httpx2; all or nothing."""
+    patches: list[_Patch] = []
+    try:
+        for library in _HTTP_LIBRARIES:
+            if library != "httpx" and importlib.util.find_spec(library) is None:
+                continue
+            module = importlib.import_module(library)
+            for (cls_name, method), is_async in ((_SYNC_METHOD, False), (_ASYNC_METHOD, True)):
+                cls = getattr(module, cls_name)
+                original = cls.__dict__.get(method)
+                make = _async_wrapper if is_async else _sync_wrapper
+                wrapper = make(hooks, cls, method)
+                setattr(cls, method, wrapper)
+                patches.append(_Patch(cls, method, original, wrapper))
+    except BaseException:
+        _unpatch_all(patches)
+        raise
+    return patches
 
 
 def _unpatch_all(patches: list[_Patch]) -> None:
