@@ -434,3 +434,35 @@ def test_full_pool_sheds_outbound_calls_to_uncompressed(
     (image,) = images_in(recorder.last("/v1/chat/completions").body)
     assert image.nbytes == len(jpeg) and response.json()["headroom"] is None
     assert metrics.value("headroom_shed_total", reason="queue_full") == 1
+
+
+@pytest.mark.parametrize("ending", ["lifespan.startup.failed", "raise"])
+def test_a_failed_startup_takes_the_hooks_off(compressor: ImageCompressor, ending: str) -> None:
+    before = _originals()
+    held: list[bool] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()  # lifespan.startup: the middleware installed the hooks on reading it
+        held.append(HOOKS.installed)
+        if ending == "raise":
+            raise RuntimeError("startup bug")
+        await send({"type": ending, "message": "boom"})
+
+    mw = HeadroomMiddleware(app, compressor)
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return {"type": "lifespan.startup"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    async def run() -> None:
+        try:
+            await mw({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send)
+        except RuntimeError:
+            assert ending == "raise"
+
+    asyncio.run(run())
+    assert held == [True]
+    assert _originals() == before and not HOOKS.holds(mw.outbound_compressor)
