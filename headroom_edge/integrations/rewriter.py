@@ -108,11 +108,11 @@ class RequestRewriter:
         encoding = body_encoding(request.headers.get_list("content-encoding"))
         if encoding is None:
             return None
+        if encoding == IDENTITY and not may_have_images(self.compressor, raw):
+            return None  # checked before hashing: most LLM calls carry no image at all
         path = request.url.path
         key = _cache_key(request.method, path, raw)
         cached = self._cached(key)
-        if cached is None and encoding == IDENTITY and not may_have_images(self.compressor, raw):
-            return None
         return Plan(raw=raw, encoding=encoding, path=path, route=route, key=key, cached=cached)
 
     def compress(self, plan: Plan) -> BodyRewrite:
