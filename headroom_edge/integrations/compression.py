@@ -166,10 +166,12 @@ def rewrite_body(
         plain = raw
     elif encoding == GZIP:
         plain = gunzip_bounded(raw, max_body_bytes)
-        if not compressor.body_may_have_images(plain):
-            return BodyRewrite(body=raw, result=None, seconds=time.perf_counter() - start)
     else:  # pragma: no cover - callers only pass encodings body_encoding() accepted
         raise ValueError(f"unsupported encoding {encoding!r}")
+    # Callers on the event loop may skip this check (a compressor not built yet); here, on a
+    # worker thread, it always runs, so "no image markers" always means "no result".
+    if not compressor.body_may_have_images(plain):
+        return BodyRewrite(body=raw, result=None, seconds=time.perf_counter() - start)
     out = compressor.compress_body(plain, path=path, wire_format=wire_format)
     result: CompressionResult = out.result
     seconds = time.perf_counter() - start

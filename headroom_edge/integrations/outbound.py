@@ -203,7 +203,7 @@ class OutboundCompressor:
             if plan.cached is None:
                 after = len(rewrite.body) if rewrite.changed else len(plan.raw)
                 self.metrics.record_compression(rewrite.result, len(plan.raw), after, rewrite.seconds)
-            if context is not None:
+            if context is not None and rewrite.result.images:
                 context.add_result(rewrite.result)
         return self.rewriter.apply(request, rewrite)
 

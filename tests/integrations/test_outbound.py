@@ -466,3 +466,27 @@ def test_a_failed_startup_takes_the_hooks_off(compressor: ImageCompressor, endin
     asyncio.run(run())
     assert held == [True]
     assert _originals() == before and not HOOKS.holds(mw.outbound_compressor)
+
+
+def test_default_lazy_compressor_text_then_image(
+    upstream: ServerThread, jpeg: bytes, recorder: Recorder
+) -> None:
+    """With no compressor given, the first LLM call builds one on a pool thread; a call without
+    images leaves no result behind, the next one with an image is compressed."""
+    app = FastAPI()
+
+    @app.post("/ask")
+    async def ask(request: Request, image: bool = False) -> dict[str, Any]:
+        client = openai.AsyncOpenAI(api_key="sk-lazy", base_url=f"{upstream.url}/v1", max_retries=0)
+        msgs = openai_chat_messages(jpeg) if image else [{"role": "user", "content": "Hello"}]
+        await client.chat.completions.create(model="gpt-4o", messages=msgs)
+        return _state(request)
+
+    app.add_middleware(HeadroomMiddleware, max_workers=1)
+    with ServerThread(app) as server:
+        text = _post(server, "/ask")
+        assert recorder.last("/v1/chat/completions").json()["messages"][0]["content"] == "Hello"
+        with_image = _post(server, "/ask", params={"image": "true"})
+    assert text.json()["headroom"] is None and "x-headroom-technique" not in text.headers
+    assert is_compressed(images_in(recorder.last("/v1/chat/completions").body)[0], jpeg)
+    assert with_image.headers["x-headroom-technique"] == "full_low"
