@@ -100,7 +100,7 @@ def must_propagate(exc: BaseException, *, inline: bool) -> bool:
     Compression is an optimisation, so almost nothing it raises may fail the request, including
     ``BaseException`` subclasses: a library calling ``sys.exit()`` or raising ``GeneratorExit``
     inside a worker is a compressor bug, not a reason to answer 500. Two exceptions keep their
-    meaning:
+    meaning, and a third is told apart by where it is raised:
 
     * ``CancelledError`` while *our* task is being cancelled (client gone, server shutting
       down): cancellation must propagate. One that comes from a pool future being cancelled
@@ -108,16 +108,26 @@ def must_propagate(exc: BaseException, *, inline: bool) -> bool:
     * ``KeyboardInterrupt`` raised in the thread that runs the caller (``inline``): Ctrl-C is
       delivered to the main thread only, so one coming back from a worker thread is the job's
       own doing, while one raised inline is the user stopping the process.
+    * ``GeneratorExit`` thrown into an awaiting coroutine (not ``inline``) outside a running
+      task: that is ``coroutine.close()`` discarding it (garbage collection, a loop gone), and a
+      coroutine that swallows it is a ``RuntimeError``. Inside a running task, it came from the
+      job.
     """
     if isinstance(exc, asyncio.CancelledError):
-        try:
-            task = asyncio.current_task()
-        except RuntimeError:  # no event loop: nothing of ours is being cancelled
-            return False
+        task = _running_task()
         return task is not None and task.cancelling() > 0
     if isinstance(exc, KeyboardInterrupt):
         return inline
+    if isinstance(exc, GeneratorExit):
+        return not inline and _running_task() is None
     return False
+
+
+def _running_task() -> asyncio.Task[Any] | None:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:  # no event loop in this thread
+        return None
 
 
 def fail_open_reason(exc: BaseException) -> str:
