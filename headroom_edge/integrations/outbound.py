@@ -270,10 +270,10 @@ class Hooks:
             return owner
 
     def _add(self, owner: OutboundCompressor) -> None:
+        if not self._patches:
+            self._patches = _patch_all(self)  # first, so a failure leaves no owner behind
         if not self.holds(owner):
             self._owners.append(owner)
-        if not self._patches:
-            self._patches = _patch_all(self)
 
     def _remove(self, owner: OutboundCompressor) -> None:
         self._owners = [o for o in self._owners if o is not owner]
