@@ -2,11 +2,13 @@
 
     .venv/bin/python scripts/bench_outbound.py [--rounds 7] [--calls 40] [--json out.json]
 
-Two measurements, both in one run so the ratios compare like with like:
+Two kinds of measurement, all in one run so the ratios compare like with like:
 
 1. **Decision cost** (in-process, no I/O): what the hooks run before handing a call to the
    original transport method (``HOOKS.resolve()`` plus the LLM-call check) for a GET, a non-LLM
-   JSON POST, an LLM call without images and an LLM call with an image already seen (cache hit).
+   JSON POST, an LLM call without images and an LLM call with an image already seen (cache hit);
+   and what the middleware adds to an inbound request that is not an LLM call, with the hooks on
+   and with ``outbound=False``, next to the bare app.
 2. **End to end** against a fake OpenAI upstream on 127.0.0.1 (a subprocess, so it does not
    share our GIL): the same calls made with the real ``openai`` SDK (sync, and async through the
    worker pool) with instrumentation off and on, interleaved round by round. For the image call
@@ -119,6 +121,49 @@ def decision_cost(calls: int, rounds: int) -> dict[str, Any]:
         headroom_edge.uninstrument()
 
 
+def middleware_cost(calls: int, rounds: int) -> dict[str, Any]:
+    """Per inbound request that is not an LLM call (ASGI level, trivial app): what the request
+    context (bypass scan, context variable, results-summing ``send``) adds once the hooks are on."""
+    from headroom_edge.integrations.middleware import HeadroomMiddleware
+    from headroom_edge.integrations.outbound import HOOKS
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        return None
+
+    scope = {"type": "http", "method": "GET", "path": "/items/1", "headers": [(b"host", b"x")]}
+    variants = {
+        "bare app": app,
+        "middleware, outbound=False": HeadroomMiddleware(app, outbound=False),
+        "middleware, outbound hooks on": HeadroomMiddleware(app),
+    }
+    hooked = variants["middleware, outbound hooks on"]
+    HOOKS.add(hooked.outbound_compressor)  # type: ignore[union-attr]
+
+    async def run(target: Any, n: int) -> list[int]:
+        out = []
+        for _ in range(n):
+            start = time.perf_counter_ns()
+            await target(dict(scope), receive, send)
+            out.append(time.perf_counter_ns() - start)
+        return out
+
+    samples: dict[str, list[int]] = {name: [] for name in variants}
+    try:
+        for _ in range(rounds):
+            for name, target in variants.items():
+                samples[name].extend(asyncio.run(run(target, calls * 10)))
+    finally:
+        HOOKS.remove(hooked.outbound_compressor)  # type: ignore[union-attr]
+    return {name: med_us(values) for name, values in samples.items()}
+
+
 def end_to_end(url: str, calls: int, rounds: int) -> dict[str, Any]:
     import openai
 
@@ -204,6 +249,7 @@ def main() -> int:
         report = {
             "loadavg_before": loadavg(),
             "decision": decision_cost(args.calls, args.rounds),
+            "middleware": middleware_cost(args.calls, args.rounds),
             "end_to_end": end_to_end(url, args.calls, args.rounds),
             "loadavg_after": loadavg(),
         }
@@ -233,6 +279,10 @@ def _print(report: dict[str, Any]) -> None:
     print("\nDecision cost per call (in-process, no I/O)")
     print(f"{'call':32} {'median us':>10} {'p99 us':>8}")
     for name, s in report["decision"].items():
+        print(f"{name:32} {s['median_us']:>10} {s['p99_us']:>8}")
+    print("\nInbound request that is not an LLM call (ASGI, trivial app)")
+    print(f"{'variant':32} {'median us':>10} {'p99 us':>8}")
+    for name, s in report["middleware"].items():
         print(f"{name:32} {s['median_us']:>10} {s['p99_us']:>8}")
     print("\nEnd to end, real openai SDK -> loopback upstream (medians, same run)")
     print(f"{'call':28} {'off us':>9} {'on us':>9} {'added us':>9} {'on/off':>7} {'on p99':>9}")

@@ -22,6 +22,9 @@ def test_bench_outbound_runs_and_reports_every_case(tmp_path: Path) -> None:
     assert set(report["decision"]) == {
         "GET /v1/models", "POST non-LLM JSON", "LLM call, no image", "LLM call, image (cache hit)"
     }
+    assert set(report["middleware"]) == {
+        "bare app", "middleware, outbound=False", "middleware, outbound hooks on"
+    }
     assert len(report["end_to_end"]) == 6
     for case in report["end_to_end"].values():
         assert case["off"]["n"] > 0 and case["on"]["n"] == case["off"]["n"]
