@@ -133,6 +133,22 @@ def _caller_app(upstream: str, jpeg: bytes, compressor: Recording, metrics: Metr
                 text += piece
         return _state(request, text=text, first_at=first_at)
 
+    @app.post("/openai/sync-stream")
+    def openai_sync_stream(request: Request) -> dict[str, Any]:
+        text, first_at = "", 0.0
+        stream = early.chat.completions.create(
+            model="gpt-4o",
+            messages=openai_chat_messages(jpeg),
+            stream=True,
+            extra_headers={"x-test-stream-id": "outbound-openai-sync"},
+        )
+        for chunk in stream:
+            piece = chunk.choices[0].delta.content if chunk.choices else None
+            if piece:
+                first_at = first_at or time.monotonic()
+                text += piece
+        return _state(request, text=text, first_at=first_at)
+
     @app.post("/gemini/sync")
     def gemini_sync(request: Request) -> dict[str, Any]:
         client = genai.Client(api_key="g-key", http_options=gtypes.HttpOptions(base_url=upstream))
@@ -272,6 +288,16 @@ def test_anthropic_stream_arrives_incrementally(
     assert image.nbytes < len(jpeg)
     log = recorder.stream_log("outbound-claude")
     assert log.finished and seen["first_at"] < log.sent[-1]  # first chunk before the last left
+
+
+def test_sync_openai_stream_arrives_incrementally(
+    caller: ServerThread, recorder: Recorder, jpeg: bytes
+) -> None:
+    seen = _post(caller, "/openai/sync-stream").json()
+    assert seen["text"] == ANSWER
+    assert is_compressed(images_in(recorder.last("/v1/chat/completions").body)[0], jpeg)
+    log = recorder.stream_log("outbound-openai-sync")
+    assert log.finished and seen["first_at"] < log.sent[-1]
 
 
 @pytest.mark.parametrize("path", ["/gemini/sync", "/gemini/async"])
