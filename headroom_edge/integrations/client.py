@@ -16,6 +16,11 @@ the SDK's API, and nothing is proxied through ``__getattr__``. The additions:
 * ``headroom_transport``: the transport itself.
 
 The SDKs are optional dependencies (``pip install headroom-edge[sdk]``).
+
+This is the explicit, one-client way. To compress every client of an app or process without
+changing how they are built, mount :class:`~headroom_edge.HeadroomMiddleware` or call
+:func:`headroom_edge.instrument`; a request already compressed here is marked, so those hooks
+leave it alone.
 """
 
 from __future__ import annotations

@@ -7,11 +7,20 @@ both must fail open: whatever goes wrong, the original bytes are sent. This modu
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from headroom_edge.integrations.encoding import GZIP, IDENTITY, gunzip_bounded
+from headroom_edge.integrations.encoding import (
+    GZIP,
+    IDENTITY,
+    BadEncoding,
+    BodyTooLarge,
+    gunzip_bounded,
+)
 from headroom_edge.results import CompressionResult
 
 
@@ -40,6 +49,94 @@ def default_compressor() -> BodyCompressor:
     from headroom_edge.compressor import ImageCompressor
 
     return ImageCompressor()
+
+
+class LazyCompressor:
+    """A :class:`BodyCompressor` built on first use, from whichever thread needs it first.
+
+    The integrations are constructed at import or app-build time (``app.add_middleware``), which
+    on serverless and small VMs is cold-start time: building ``ImageCompressor`` there imports
+    onnxruntime, numpy and PIL for apps that may never see an image. Wrapping the factory defers
+    all of that to the first body worth compressing, which runs on a worker thread.
+    """
+
+    def __init__(self, factory: Callable[[], BodyCompressor] = default_compressor) -> None:
+        self._factory = factory
+        self._built: BodyCompressor | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the real compressor exists yet (callers on the event loop check this before
+        calling anything that would build it there)."""
+        return self._built is not None
+
+    @property
+    def target(self) -> BodyCompressor:
+        """The real compressor, built now if needed."""
+        if self._built is None:
+            with self._lock:
+                if self._built is None:
+                    self._built = self._factory()
+        return self._built
+
+    def body_may_have_images(self, body: bytes) -> bool:
+        return self.target.body_may_have_images(body)
+
+    def compress_body(self, body: Any, **options: Any) -> Any:
+        return self.target.compress_body(body, **options)
+
+
+def may_have_images(compressor: BodyCompressor, body: bytes) -> bool:
+    """The cheap pre-check, answered True (ask the worker) for a compressor not built yet."""
+    if isinstance(compressor, LazyCompressor) and not compressor.loaded:
+        return True
+    return compressor.body_may_have_images(body)
+
+
+def must_propagate(exc: BaseException, *, inline: bool) -> bool:
+    """Whether an exception from the compression side may leave the integration.
+
+    Compression is an optimisation, so almost nothing it raises may fail the request, including
+    ``BaseException`` subclasses: a library calling ``sys.exit()`` or raising ``GeneratorExit``
+    inside a worker is a compressor bug, not a reason to answer 500. Two exceptions keep their
+    meaning, and a third is told apart by where it is raised:
+
+    * ``CancelledError`` while *our* task is being cancelled (client gone, server shutting
+      down): cancellation must propagate. One that comes from a pool future being cancelled
+      (the pool was closed) is a failed job and fails open.
+    * ``KeyboardInterrupt`` raised in the thread that runs the caller (``inline``): Ctrl-C is
+      delivered to the main thread only, so one coming back from a worker thread is the job's
+      own doing, while one raised inline is the user stopping the process.
+    * ``GeneratorExit`` thrown into an awaiting coroutine (not ``inline``) outside a running
+      task: that is ``coroutine.close()`` discarding it (garbage collection, a loop gone), and a
+      coroutine that swallows it is a ``RuntimeError``. Inside a running task, it came from the
+      job.
+    """
+    if isinstance(exc, asyncio.CancelledError):
+        task = _running_task()
+        return task is not None and task.cancelling() > 0
+    if isinstance(exc, KeyboardInterrupt):
+        return inline
+    if isinstance(exc, GeneratorExit):
+        return not inline and _running_task() is None
+    return False
+
+
+def _running_task() -> asyncio.Task[Any] | None:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:  # no event loop in this thread
+        return None
+
+
+def fail_open_reason(exc: BaseException) -> str:
+    """The ``headroom_fail_open_total`` reason for a compression that raised ``exc``."""
+    if isinstance(exc, BodyTooLarge):
+        return "too_large"
+    if isinstance(exc, BadEncoding):
+        return "bad_encoding"
+    return "error"
 
 
 @dataclass(frozen=True)
@@ -79,10 +176,12 @@ def rewrite_body(
         plain = raw
     elif encoding == GZIP:
         plain = gunzip_bounded(raw, max_body_bytes)
-        if not compressor.body_may_have_images(plain):
-            return BodyRewrite(body=raw, result=None, seconds=time.perf_counter() - start)
     else:  # pragma: no cover - callers only pass encodings body_encoding() accepted
         raise ValueError(f"unsupported encoding {encoding!r}")
+    # Callers on the event loop may skip this check (a compressor not built yet); here, on a
+    # worker thread, it always runs, so "no image markers" always means "no result".
+    if not compressor.body_may_have_images(plain):
+        return BodyRewrite(body=raw, result=None, seconds=time.perf_counter() - start)
     out = compressor.compress_body(plain, path=path, wire_format=wire_format)
     result: CompressionResult = out.result
     seconds = time.perf_counter() - start

@@ -17,10 +17,22 @@ fail-open promise). With ``reject_oversize=True`` (what the proxy uses) both are
 sees the request. This applies to the requests the middleware would buffer (JSON POSTs on LLM
 routes, not bypassed, readable encoding); a gzip body that only inflates past the limit is still
 passed through, since what goes upstream is the client's own (small) bytes.
+
+Outbound (``outbound=True``, the default): between lifespan startup and shutdown the middleware
+also compresses the LLM calls the app's handlers make through httpx-based SDKs (see
+:mod:`headroom_edge.integrations.outbound`). Each request runs inside a
+:class:`~headroom_edge.integrations.context.RequestContext`, so its bypass header and time
+budget apply to the calls it triggers, and their results join ``request.state.headroom`` and
+the summed ``x-headroom-tokens-*`` response headers. Servers that skip the lifespan protocol get
+no outbound compression (there is no startup to install on and no shutdown to remove it).
+
+Nothing heavy is imported or built here: the default compressor is created on the worker thread
+that first needs it, so importing this module and building the app stay cheap.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,32 +44,40 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from headroom_edge.integrations.compression import (
     BodyCompressor,
     BodyRewrite,
-    default_compressor,
+    LazyCompressor,
+    fail_open_reason,
+    may_have_images,
+    must_propagate,
     rewrite_body,
+)
+from headroom_edge.integrations.context import (
+    BYPASS_HEADER,
+    STATE_KEY,
+    RequestContext,
+    RequestResults,
+    activated,
+    wants_bypass,
 )
 from headroom_edge.integrations.encoding import (
     IDENTITY,
-    BadEncoding,
-    BodyTooLarge,
     body_encoding,
     is_json,
 )
 from headroom_edge.integrations.errors import send_json_error
 from headroom_edge.integrations.metrics import Metrics
+from headroom_edge.integrations.outbound import HOOKS, OutboundCompressor
+from headroom_edge.integrations.rewriter import DEFAULT_MAX_BODY_BYTES
 from headroom_edge.integrations.routes import DEFAULT_ROUTES, Route, as_routes, match_route
 from headroom_edge.integrations.workers import Shed, WorkerPool
 from headroom_edge.results import CompressionResult
 
+__all__ = ["BYPASS_HEADER", "DEFAULT_MAX_BODY_BYTES", "STATE_KEY", "HeadroomMiddleware"]
+
 logger = logging.getLogger("headroom_edge.middleware")
 
-BYPASS_HEADER = "x-headroom-bypass"
-STATE_KEY = "headroom"
-DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
-"""Above every provider's request limit (OpenAI 50 MB, Anthropic 32 MB; Gemini's 100 MB inline
-bodies pass through uncompressed rather than being held in memory)."""
 TOO_LARGE_TYPE = "request_too_large"
 """``error.type`` of the 413 answer (the name Anthropic's API uses for the same condition)."""
-_TRUE = {"1", "true", "yes", "on"}
+_BYPASS_NAME = BYPASS_HEADER.encode("ascii")
 _DROP_WHEN_REWRITTEN = {b"content-length", b"transfer-encoding"}
 
 
@@ -71,17 +91,21 @@ class _Body:
 
 
 class HeadroomMiddleware:
-    """Compress images in the bodies of LLM requests (OpenAI, Anthropic, Gemini wire formats).
+    """Compress images in LLM requests: those the app receives, and those it sends.
 
-    Mount with ``app.add_middleware(HeadroomMiddleware, compressor=..., ...)``. The app then sees
-    the rewritten body with a correct ``Content-Length``; the :class:`CompressionResult` is in
-    ``request.scope["state"]["headroom"]`` (``request.state.headroom`` in Starlette/FastAPI)
-    whenever a compression ran, and the response carries ``x-headroom-tokens-before``,
-    ``x-headroom-tokens-after`` and ``x-headroom-technique`` when the request had images.
+    Mount with ``app.add_middleware(HeadroomMiddleware, compressor=..., ...)``. An app that is
+    an LLM gateway sees the rewritten body with a correct ``Content-Length``. An app whose
+    handlers call OpenAI, Anthropic or Gemini through their SDKs has those calls compressed
+    (``outbound=True``, the default; ``outbound_hosts`` narrows it to some hosts). Either way
+    the results are in ``request.state.headroom`` (a live
+    :class:`~headroom_edge.integrations.context.RequestResults`: the inbound body first, then
+    each outbound call) once one exists, and the response carries ``x-headroom-tokens-before``,
+    ``x-headroom-tokens-after`` and ``x-headroom-technique`` summed over the request when it had
+    images (outbound calls made while the response streams are not in its headers).
 
-    ``compressor`` defaults to a new :class:`headroom_edge.ImageCompressor` (created here, unless
-    ``enabled`` is False). ``pool`` may be shared between apps; otherwise one is built from
-    ``max_workers``/``queue_limit``/``time_budget_s`` and closed at lifespan shutdown.
+    ``compressor`` defaults to a :class:`headroom_edge.ImageCompressor` built on first use
+    (never, when ``enabled`` is False). ``pool`` may be shared between apps; otherwise one is
+    built from ``max_workers``/``queue_limit``/``time_budget_s`` and closed at lifespan shutdown.
     """
 
     def __init__(
@@ -99,6 +123,8 @@ class HeadroomMiddleware:
         metrics: Metrics | None = None,
         pool: WorkerPool | None = None,
         reject_oversize: bool = False,
+        outbound: bool = True,
+        outbound_hosts: Iterable[str] | None = None,
     ) -> None:
         self.app = app
         self.enabled = enabled
@@ -109,19 +135,50 @@ class HeadroomMiddleware:
         self.metrics = metrics if metrics is not None else Metrics()
         self.compressor: BodyCompressor | None = compressor
         if enabled and compressor is None:
-            self.compressor = default_compressor()
+            self.compressor = LazyCompressor()
         self._owns_pool = pool is None
         self.pool = pool or WorkerPool(max_workers, queue_limit, time_budget_s)
+        self.outbound_compressor: OutboundCompressor | None = None
+        if enabled and outbound and self.compressor is not None:
+            self.outbound_compressor = OutboundCompressor(
+                self.compressor,
+                outbound_hosts=outbound_hosts,
+                pool=self.pool,
+                max_body_bytes=max_body_bytes,
+                metrics=self.metrics,
+            )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await self.app(scope, receive, self._lifespan_send(send))
+            await self._lifespan(scope, receive, send)
             return
         route = self._route_for(scope)
-        if route is None:
-            await self.app(scope, receive, send)
+        outbound = self.outbound_compressor
+        if outbound is None or scope["type"] != "http" or not HOOKS.holds(outbound):
+            if route is None:
+                await self.app(scope, receive, send)
+                return
+            await self._handle(scope, receive, send, route, self._context(scope, None))
             return
-        await self._handle(scope, receive, send, route)
+        context = self._context(scope, outbound)
+        with activated(context):
+            if route is None:
+                await self.app(scope, receive, self._send_with_results(send, context))
+            else:
+                await self._handle(scope, receive, send, route, context)
+
+    def _context(self, scope: Scope, outbound: OutboundCompressor | None) -> RequestContext:
+        """The request as its outbound calls see it: its bypass header, the pool's time budget
+        (per call), and the loop that sync SDK calls hand their compression to."""
+        bypass = False
+        for name, value in scope.get("headers", ()):
+            if name.lower() == _BYPASS_NAME:
+                bypass = wants_bypass(value.decode("latin-1"))
+                break
+        loop = asyncio.get_running_loop() if outbound is not None else None
+        return RequestContext(
+            owner=outbound, scope=scope, bypass=bypass, budget_s=self.pool.time_budget_s, loop=loop
+        )
 
     def _route_for(self, scope: Scope) -> Route | None:
         """The route to compress for, or None to pass the request straight through."""
@@ -131,12 +188,17 @@ class HeadroomMiddleware:
             return None
         return match_route(self.routes, scope.get("path", ""))
 
-    async def _handle(self, scope: Scope, receive: Receive, send: Send, route: Route) -> None:
+    async def _handle(
+        self, scope: Scope, receive: Receive, send: Send, route: Route, context: RequestContext
+    ) -> None:
+        results_send = self._send_with_results(send, context)
+        if context.owner is not None:  # outbound calls of a passed-through request count too
+            send = results_send
         headers = Headers(scope=scope)
         if not is_json(headers.get("content-type")):
             await self.app(scope, receive, send)
             return
-        if headers.get(BYPASS_HEADER, "").strip().lower() in _TRUE:
+        if context.bypass:
             self.metrics.count_bypass()
             await self.app(scope, receive, send)
             return
@@ -177,10 +239,27 @@ class HeadroomMiddleware:
                 await self._too_large(send, route, oversized)
                 return
         scope = self._scope_for(scope, rewrite)
+        context.scope = scope
+        context.inbound_bodies.extend((body.data, rewrite.body))
+        if rewrite.result is not None:
+            context.add_result(rewrite.result)
         message = {"type": "http.request", "body": rewrite.body, "more_body": False}
-        if rewrite.result is not None and rewrite.result.images and self.add_headers:
-            send = _with_headers(send, _result_headers(rewrite.result))
-        await self.app(scope, _replaying([message], receive), send)
+        await self.app(scope, _replaying([message], receive), results_send)
+
+    def _send_with_results(self, send: Send, context: RequestContext) -> Send:
+        """``send`` adding the summed ``x-headroom-*`` headers when the request had images."""
+        if not self.add_headers:
+            return send
+
+        async def send_with_results(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                results = context.results
+                if results is not None and results.images:
+                    extra = _result_headers(results)
+                    message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        return send_with_results
 
     async def _read_body(self, receive: Receive) -> _Body:
         """Buffer the request body, stopping early once it exceeds ``max_body_bytes``."""
@@ -199,13 +278,18 @@ class HeadroomMiddleware:
                 return _Body(b"".join(chunks), complete=False)
 
     async def _rewrite(self, raw: bytes, encoding: str, path: str, route: Route) -> BodyRewrite:
-        """Run the compressor in the pool; any failure yields the original bytes (fail-open)."""
+        """Run the compressor in the pool; any failure yields the original bytes (fail-open).
+
+        "Any" includes ``BaseException`` subclasses (see
+        :func:`~headroom_edge.integrations.compression.must_propagate`): only the cancellation
+        of this request's own task leaves here.
+        """
         unchanged = BodyRewrite(body=raw, result=None)
         compressor = self.compressor
         assert compressor is not None  # _route_for() checked it
-        if encoding == IDENTITY and not compressor.body_may_have_images(raw):
-            return unchanged
         try:
+            if encoding == IDENTITY and not may_have_images(compressor, raw):
+                return unchanged
             job = partial(
                 rewrite_body,
                 compressor,
@@ -220,15 +304,15 @@ class HeadroomMiddleware:
             self.metrics.count_shed(shed.reason)
             logger.warning("compression shed (%s); request sent uncompressed", shed.reason)
             return unchanged
-        except BodyTooLarge:
-            self.metrics.count_fail_open("too_large")
-            return unchanged
-        except BadEncoding:
-            self.metrics.count_fail_open("bad_encoding")
-            return unchanged
-        except Exception as exc:  # fail-open: a compressor bug must never break the request
-            self.metrics.count_fail_open("error")
-            logger.warning("compression failed (%s); request sent uncompressed", type(exc).__name__)
+        except BaseException as exc:  # fail-open: a compressor bug must never break the request
+            if must_propagate(exc, inline=False):
+                raise
+            reason = fail_open_reason(exc)
+            self.metrics.count_fail_open(reason)
+            if reason == "error":
+                logger.warning(
+                    "compression failed (%s); request sent uncompressed", type(exc).__name__
+                )
             return unchanged
         if rewrite.result is not None:
             self.metrics.record_compression(
@@ -258,32 +342,46 @@ class HeadroomMiddleware:
         await send_json_error(send, 413, TOO_LARGE_TYPE, message, drain=drain)
 
     def _scope_for(self, scope: Scope, rewrite: BodyRewrite) -> Scope:
-        """A copy of ``scope`` with fixed length headers and the result in ``state``."""
-        if not rewrite.changed and rewrite.result is None:
+        """``scope``, or a copy with length headers that match the rewritten body."""
+        if not rewrite.changed:
             return scope
         scope = dict(scope)
-        if rewrite.changed:
-            drop = set(_DROP_WHEN_REWRITTEN)
-            if rewrite.decoded:
-                drop.add(b"content-encoding")
-            kept = [(k, v) for k, v in scope["headers"] if k.lower() not in drop]
-            kept.append((b"content-length", str(len(rewrite.body)).encode("ascii")))
-            scope["headers"] = kept
-        state = scope.get("state")
-        if state is None:
-            state = scope["state"] = {}
-        state[STATE_KEY] = rewrite.result
+        drop = set(_DROP_WHEN_REWRITTEN)
+        if rewrite.decoded:
+            drop.add(b"content-encoding")
+        kept = [(k, v) for k, v in scope["headers"] if k.lower() not in drop]
+        kept.append((b"content-length", str(len(rewrite.body)).encode("ascii")))
+        scope["headers"] = kept
         return scope
 
-    def _lifespan_send(self, send: Send) -> Send:
-        """Close a pool we own once the app reports shutdown complete."""
+    async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Install the outbound hooks at startup, remove them (and close a pool we own) when
+        the app reports shutdown or failure, or its lifespan handler ends in any way."""
+        outbound = self.outbound_compressor
+
+        async def lifespan_receive() -> Message:
+            message = await receive()
+            if message["type"] == "lifespan.startup" and outbound is not None:
+                try:
+                    HOOKS.add(outbound)
+                except Exception as exc:  # fail-open: the app starts, its calls go as they are
+                    logger.warning("outbound hooks not installed (%s)", type(exc).__name__)
+            return message
 
         async def lifespan_send(message: Message) -> None:
-            if message["type"] == "lifespan.shutdown.complete" and self._owns_pool:
+            kind = message["type"]
+            if kind in ("lifespan.startup.failed", "lifespan.shutdown.complete",
+                        "lifespan.shutdown.failed") and outbound is not None:
+                HOOKS.remove(outbound)
+            if kind == "lifespan.shutdown.complete" and self._owns_pool:
                 self.pool.close(wait=False)
             await send(message)
 
-        return lifespan_send
+        try:
+            await self.app(scope, lifespan_receive, lifespan_send)
+        finally:
+            if outbound is not None:
+                HOOKS.remove(outbound)
 
 
 def _replaying(messages: list[Message], receive: Receive) -> Receive:
@@ -298,21 +396,12 @@ def _replaying(messages: list[Message], receive: Receive) -> Receive:
     return replay
 
 
-def _result_headers(result: CompressionResult) -> list[tuple[bytes, bytes]]:
+def _result_headers(result: RequestResults) -> list[tuple[bytes, bytes]]:
     return [
         (b"x-headroom-tokens-before", str(result.original_tokens).encode("ascii")),
         (b"x-headroom-tokens-after", str(result.compressed_tokens).encode("ascii")),
         (b"x-headroom-technique", result.technique.value.encode("ascii")),
     ]
-
-
-def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
-    async def send_with_headers(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            message = {**message, "headers": [*message.get("headers", []), *extra]}
-        await send(message)
-
-    return send_with_headers
 
 
 def _expects_continue(headers: Headers) -> bool:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import anthropic
+import httpx
 import openai
 import pytest
 from fastapi import FastAPI, Request
@@ -342,3 +343,59 @@ def test_saturated_pool_sheds_to_uncompressed(
         release.set()
         pool.close(wait=True)
     assert pool.in_flight == 0  # the queued job was cancelled, the blocker finished
+
+
+# -- nothing the compression side raises fails the request (issue 11, defect 6) ------------------
+
+
+class _Broken:
+    """A compressor failing where the middleware calls it: the pre-check or the compression."""
+
+    def __init__(self, *, precheck: BaseException | None = None, compress: BaseException | None = None):
+        self.precheck, self.compress = precheck, compress
+
+    def body_may_have_images(self, body: bytes) -> bool:
+        if self.precheck is not None:
+            raise self.precheck
+        return True
+
+    def compress_body(self, body: Any, **options: Any) -> Any:
+        raise self.compress or RuntimeError("unreachable")
+
+
+def _echo_app(compressor: Any) -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/v1/chat/completions")
+    async def chat(request: Request) -> dict[str, Any]:
+        body = await request.body()
+        return {"body_len": len(body), "images": [img.__dict__ for img in images_in(body)]}
+
+    app.add_middleware(HeadroomMiddleware, compressor=compressor, max_workers=1)
+    return app
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        _Broken(precheck=RuntimeError("pre-check bug")),
+        _Broken(precheck=SystemExit(2)),
+        _Broken(compress=SystemExit(1)),
+        _Broken(compress=KeyboardInterrupt()),  # raised in a worker thread: the job's own doing
+        _Broken(compress=GeneratorExit()),
+        _Broken(compress=asyncio.CancelledError()),  # the job's, not this request's, cancellation
+    ],
+    ids=["precheck-error", "precheck-exit", "exit", "interrupt", "generator-exit", "cancelled"],
+)
+def test_compression_side_exceptions_never_fail_the_request(broken: _Broken, jpeg: bytes) -> None:
+    """Failed before the fix: a raising pre-check or a SystemExit from compress_body gave 500."""
+    body = to_bytes(openai_chat_body(jpeg))
+    with ServerThread(_echo_app(broken)) as server, httpx.Client(trust_env=False) as client:
+        first = client.post(f"{server.url}/v1/chat/completions", content=body,
+                            headers={"content-type": "application/json"})
+        again = client.post(f"{server.url}/v1/chat/completions", content=body,
+                            headers={"content-type": "application/json"})
+    for response in (first, again):  # and the server keeps serving
+        assert response.status_code == 200
+        assert response.json()["body_len"] == len(body)
+        assert response.json()["images"][0]["nbytes"] == len(jpeg)
