@@ -87,6 +87,8 @@ class AnthropicMessagesFormat:
 
     name: str = "anthropic_messages"
     provider: Provider = "anthropic"
+    list_key: str = "messages"
+    markers: tuple[bytes, ...] = (b'"image"',)
 
     def __repr__(self) -> str:
         return f"<WireFormat {self.name}>"

@@ -86,6 +86,12 @@ class WireFormat(Protocol):
     name: str
     """Stable name: "openai_chat", "openai_responses", "anthropic_messages", "gemini"."""
     provider: Provider
+    list_key: str
+    """The body key of the list that ``compress(messages, ...)`` callers hold ("messages",
+    "input", "contents")."""
+    markers: tuple[bytes, ...]
+    """Byte strings that every image part of this format contains in its raw JSON (key or type
+    names): a body with none of any format's markers is passed on without parsing."""
 
     def matches(self, body: dict[str, Any]) -> bool:
         """Whether a body of unknown origin has this format's shape."""

@@ -95,6 +95,8 @@ class GeminiFormat:
 
     name: str = "gemini"
     provider: Provider = "google"
+    list_key: str = "contents"
+    markers: tuple[bytes, ...] = (b"inlineData", b"inline_data", b"fileData", b"file_data")
 
     def __repr__(self) -> str:
         return f"<WireFormat {self.name}>"

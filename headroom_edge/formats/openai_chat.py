@@ -47,6 +47,8 @@ class OpenAIChatFormat:
 
     name: str = "openai_chat"
     provider: Provider = "openai"
+    list_key: str = "messages"
+    markers: tuple[bytes, ...] = (b'"image_url"',)
 
     def __repr__(self) -> str:
         return f"<WireFormat {self.name}>"

@@ -88,6 +88,8 @@ class OpenAIResponsesFormat:
 
     name: str = "openai_responses"
     provider: Provider = "openai"
+    list_key: str = "input"
+    markers: tuple[bytes, ...] = (b'"input_image"',)
 
     def __repr__(self) -> str:
         return f"<WireFormat {self.name}>"
