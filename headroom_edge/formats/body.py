@@ -21,12 +21,15 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from json.decoder import scanstring
+from json.scanner import make_scanner
 from typing import Any
 
 from headroom_edge.formats import FORMATS
 from headroom_edge.formats.base import ImageEdit, ImageSlot, WireFormat
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
+_SEPARATOR = re.compile(r"[ \t\n\r]*([,\]])[ \t\n\r]*")
+"""What follows an array element: whitespace, the separator (group 1), whitespace."""
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 _LITERALS: dict[str, Any] = {"true": True, "false": False, "null": None}
 
@@ -42,6 +45,17 @@ def image_markers() -> tuple[bytes, ...]:
         for marker in fmt.markers:
             seen.setdefault(marker, None)
     return tuple(seen)
+
+
+def markers_by_list_key() -> dict[str, tuple[bytes, ...]]:
+    """The markers to look for under each top-level key: every format finds its image parts
+    only inside its ``list_key`` ("messages", "input", "contents"), so under any other key
+    (tools, metadata, ...) there is nothing to look for."""
+    found: dict[str, dict[bytes, None]] = {}
+    for fmt in FORMATS:
+        for marker in fmt.markers:
+            found.setdefault(fmt.list_key, {}).setdefault(marker, None)
+    return {key: tuple(markers) for key, markers in found.items()}
 
 
 def may_have_images(raw: bytes | bytearray | memoryview | str) -> bool:
@@ -100,17 +114,96 @@ class ParsedBody:
     spans: dict[int, Spans] = field(repr=False)
 
 
+_NEAR_MARKER = 4096
+"""An array element that starts at most this many characters before the next image marker is
+walked in Python at once; one further away is first read whole by json's C scanner, which is
+kept when the element ends before that marker (it then cannot hold an image part) and thrown
+away otherwise (one extra C pass over that element)."""
+
+
+_MARKER_WINDOW = 1 << 20
+"""How far ahead (characters) one marker search looks."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # NaN/Infinity: json.loads would accept them
+
+
 class _Scanner:
     """Recursive-descent JSON reader that builds the same values as ``json.loads`` (last
-    duplicate key wins) and records spans. Strings go through json's C ``scanstring``, so the
-    big base64 payloads cost C speed; Python only walks structure."""
+    duplicate key wins) and records spans wherever an image part may be.
+
+    Cost model: strings go through json's C ``scanstring``, so the big base64 payloads cost C
+    speed, and array elements that cannot hold an image part (no image marker inside: the
+    messages of a long chat history, tool lists) are read whole by json's C scanner. Python
+    walks only the structure around image parts, which is where spans are needed.
+    """
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.spans: dict[int, Spans] = {}
+        self._by_key = {
+            key: tuple(m.decode("ascii") for m in markers)
+            for key, markers in markers_by_list_key().items()
+        }
+        # For each marker that matters under the current top-level key: (position of its next
+        # occurrence, or -1 when there is none before ``until``; ``until``). Searches look at most
+        # _MARKER_WINDOW ahead, so a marker that is absent does not cost a pass over a 64 MB
+        # payload on every lookup; scan positions only grow, which keeps these answers valid.
+        self._state: dict[str, tuple[int, int]] = {}
+        self._last = (-1, len(text))  # the previous answer of markers_near (none: C-scan all)
+        self._c_scan = make_scanner(json.JSONDecoder(parse_constant=_reject_constant))
+
+    def enter(self, key: str) -> None:
+        """Start the value of top-level member ``key``: look for its formats' markers only."""
+        self._state = dict.fromkeys(self._by_key.get(key, ()), (-1, -1))
+        self._last = (-1, -1)
 
     def skip(self, pos: int) -> int:
         return _WHITESPACE.match(self.text, pos).end()  # type: ignore[union-attr]
+
+    def markers_near(self, pos: int) -> tuple[int, int]:
+        """(first marker at or after ``pos`` or -1, horizon): no marker starts in
+        ``[pos, horizon)`` other than the first one returned."""
+        nearest, horizon = self._last
+        if pos <= horizon - _NEAR_MARKER and (nearest == -1 or nearest >= pos):
+            return self._last  # still true, and the element decision would not change
+        text = self.text
+        nearest, horizon = -1, len(text)
+        for marker, (at, until) in list(self._state.items()):
+            if not (at >= pos or (at == -1 and until - pos > _NEAR_MARKER)):
+                # Search only text not searched yet: every character is looked at once.
+                start = max(pos, until) if at == -1 else pos
+                limit = min(pos + _MARKER_WINDOW, len(text))
+                at = text.find(marker, start, limit + len(marker) - 1)
+                until = limit
+                if at == -1 and limit == len(text):
+                    del self._state[marker]  # none left anywhere
+                    continue
+                self._state[marker] = (at, until)
+            if at != -1:
+                nearest = at if nearest == -1 else min(nearest, at)
+            else:
+                horizon = min(horizon, until)
+        if nearest != -1:
+            horizon = min(horizon, nearest)
+        self._last = (nearest, horizon)
+        return self._last
+
+    def holds_marker(self, start: int, end: int) -> bool:
+        return any(self.text.find(m, start, end) != -1 for m in self._state)
+
+    def element(self, pos: int) -> tuple[Any, int]:
+        """One array element: whole by the C scanner when it provably holds no marker."""
+        nearest, horizon = self.markers_near(pos)
+        if nearest == -1 or nearest - pos > _NEAR_MARKER:
+            try:
+                value, end = self._c_scan(self.text, pos)
+            except StopIteration:
+                raise ValueError(f"expected a value at offset {pos}") from None
+            if end <= horizon or (nearest == -1 and not self.holds_marker(horizon, end)):
+                return value, end
+        return self.value(pos)
 
     def value(self, pos: int) -> tuple[Any, int]:
         text = self.text
@@ -131,7 +224,7 @@ class _Scanner:
                 return constant, pos + len(word)
         raise ValueError(f"unexpected character at offset {pos}")
 
-    def object(self, open_pos: int) -> tuple[dict[str, Any], int]:
+    def object(self, open_pos: int, top: bool = False) -> tuple[dict[str, Any], int]:
         text = self.text
         result: dict[str, Any] = {}
         members: list[Member] = []
@@ -147,6 +240,8 @@ class _Scanner:
             if text[colon : colon + 1] != ":":
                 raise ValueError(f"expected ':' at offset {colon}")
             value_start = self.skip(colon + 1)
+            if top:
+                self.enter(key)
             value, value_end = self.value(value_start)
             result[key] = value
             members.append(Member(key, pos, value_start, value_end))
@@ -168,17 +263,16 @@ class _Scanner:
             self.spans[id(result)] = ArraySpans(open_pos, ())
             return result, pos + 1
         while True:
-            value, end = self.value(pos)
+            value, end = self.element(pos)
             result.append(value)
             items.append((pos, end))
-            pos = self.skip(end)
-            char = text[pos : pos + 1]
-            if char == "]":
+            separator = _SEPARATOR.match(text, end)
+            if separator is None:
+                raise ValueError(f"expected ',' or ']' at offset {end}")
+            if separator.group(1) == "]":
                 self.spans[id(result)] = ArraySpans(open_pos, tuple(items))
-                return result, pos + 1
-            if char != ",":
-                raise ValueError(f"expected ',' or ']' at offset {pos}")
-            pos = self.skip(pos + 1)
+                return result, separator.end(1)
+            pos = separator.end()
 
 
 def decode_text(raw: bytes | bytearray | str) -> str | None:
@@ -211,7 +305,7 @@ def parse_body(raw: bytes | bytearray | str) -> ParsedBody | None:
         start = scanner.skip(0)
         if text[start : start + 1] != "{":
             return None
-        value, end = scanner.object(start)
+        value, end = scanner.object(start, top=True)
     except (ValueError, RecursionError):  # json's JSONDecodeError is a ValueError
         return None
     if scanner.skip(end) != len(text):

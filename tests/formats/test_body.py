@@ -87,6 +87,40 @@ def test_values_equal_json_loads_and_spans_point_at_the_text() -> None:
     assert [text[s:e] for s, e in inner.items] == ["true", "null", "false"]
 
 
+def test_history_far_from_images_is_read_by_the_c_scanner_with_the_same_result() -> None:
+    """Elements far before an image marker, and all elements after the last one, are read whole
+    (no spans); the rewrite is still exact, and NaN is refused there too."""
+    history = ", ".join(
+        '{"role": "user", "content": "' + "x" * 300 + f'", "n": [{i}, -0, 1.5e3], "d": 1, "d": 2}}'
+        for i in range(40)
+    )
+    image = '{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:image/png;base64,' + B64 + '"}}]}'
+    text = f'{{"messages": [{history}, {image}, {history}]}}'
+    parsed = parse_body(text)
+    assert parsed is not None and parsed.value == json.loads(text)
+    messages = parsed.value["messages"]
+    assert id(messages[0]) not in parsed.spans and id(messages[-1]) not in parsed.spans
+    assert id(messages[40]) in parsed.spans
+    out = render_with(OPENAI_CHAT, text, ImageEdit(detail="low"))
+    assert out.replace(',"detail":"low"', "", 1) == text
+    assert parse_body(text.replace('"d": 1', '"d": NaN', 1)) is None
+    assert parse_body(text.replace('"d": 1', '"d": NaN').replace('"x', '"y', 1)) is None
+
+
+def test_a_marker_beyond_the_search_window_is_still_found() -> None:
+    """An Anthropic block whose ``type`` comes after megabytes of data: the element is read by
+    the C scanner first, but the marker inside it is found and it is walked again for spans."""
+    data = "A" * (1 << 21)
+    block = '{"source": {"type": "base64", "media_type": "image/png", "data": "' + data + '"}, "type": "image"}'
+    text = '{"max_tokens": 5, "system": "s", "messages": [{"role": "user", "content": [' + block + "]}]}"
+    parsed = parse_body(text)
+    assert parsed is not None
+    slots = ANTHROPIC_MESSAGES.find_images(parsed.value)
+    assert len(slots) == 1 and id(slots[0].part) in parsed.spans
+    out = render_body(parsed, ANTHROPIC_MESSAGES, [(slots[0], ImageEdit(data=NEW_PNG, media_type="image/png"))])
+    assert data not in out and out.endswith('"}, "type": "image"}]}]}')
+
+
 def test_markers_come_from_the_formats() -> None:
     markers = image_markers()
     for fmt in FORMATS:
