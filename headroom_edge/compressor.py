@@ -242,8 +242,10 @@ class ImageCompressor:
             return BodyCompression(body, False, result, fmt.name)
         try:
             text = render_body(parsed, fmt, edits)
-        except (ValueError, RecursionError):  # an edit that cannot be placed: keep the body
-            return BodyCompression(body, False, result, fmt.name)
+        except (ValueError, RecursionError):
+            # An edit that cannot be placed (an image part written with escaped key names, so
+            # the parser kept no spans for it): the body goes as it came, and the result says so.
+            return self._unchanged(body, fmt.name)
         out: Any = text if isinstance(body, str) else text.encode("utf-8")
         return BodyCompression(out, True, result, fmt.name)
 

@@ -207,3 +207,16 @@ def test_rewrite_keeps_every_client_byte_outside_the_image_fields(compressor: Im
     sent = json.loads(out.body)
     assert sent["messages"][1]["content"][1]["image_url"]["detail"] == "low"
     assert sent["user"] == "b"
+
+
+def test_image_part_with_escaped_key_names_passes_through(compressor: ImageCompressor) -> None:
+    """JSON escapes hide an image part from the byte markers, so no spans exist to splice it;
+    the whole body then goes as sent (and the result reports nothing changed)."""
+    body = f.openai_chat_body(f.photo_jpeg(), "What animal is this?")
+    hidden = json.dumps(body["messages"][1]).replace('"image_url"', '"\\u0069mage_url"')
+    raw = json.dumps({**body, "messages": [*body["messages"], "HIDDEN"]}).encode()
+    raw = raw.replace(b'"HIDDEN"', hidden.encode())
+    assert json.loads(raw)["messages"][2] == body["messages"][1]
+    out = compressor.compress_body(raw, path="/v1/chat/completions")
+    assert not out.changed and out.body is raw
+    assert not out.result.changed

@@ -104,9 +104,11 @@ Spans = ObjectSpans | ArraySpans
 class ParsedBody:
     """A parsed body that remembers its text, so it can be rendered back by splicing.
 
-    ``spans`` maps ``id()`` of every dict and list in ``value`` to its positions; it is valid
-    only while ``value`` is alive and unmutated, which is why edits are rendered from here
-    instead of being applied to ``value`` first.
+    ``spans`` maps ``id()`` of the dicts and lists in ``value`` that may hold or be image parts
+    (everything the scanner walked itself) to their positions; it is valid only while ``value``
+    is alive and unmutated, which is why edits are rendered from here instead of being applied
+    to ``value`` first. An edit of a place without spans is refused (the body then passes
+    through unchanged), never guessed.
     """
 
     text: str
