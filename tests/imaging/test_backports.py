@@ -97,3 +97,13 @@ def test_the_build_script_applies_every_required_fix() -> None:
     ids = [b.id for b in module.BACKPORTS]
     assert set(REQUIRED_BACKPORTS) <= set(ids)
     assert len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize("build_file", ["Dockerfile", "scripts/install.sh", "scripts/container_replay.sh"])
+def test_every_pillow_simd_build_runs_the_backports(build_file: str) -> None:
+    """No build path compiles pillow-simd straight from its sdist (the unpatched way)."""
+    text = (_ROOT / build_file).read_text(encoding="utf-8")
+    assert "pillow_backports.py" in text and "--simd-version" in text
+    assert "--no-binary pillow-simd" not in text
+    if build_file == "Dockerfile":  # the build context is an allowlist
+        assert "!scripts/pillow_backports.py" in (_ROOT / ".dockerignore").read_text(encoding="utf-8")
