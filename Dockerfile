@@ -36,10 +36,12 @@ RUN apt-get update \
         build-essential libjpeg-dev zlib1g-dev libpng-dev libwebp-dev libfreetype-dev liblcms2-dev \
  && rm -rf /var/lib/apt/lists/*
 
-# pillow-simd from source; -C X=enable makes the build fail instead of silently dropping a codec.
+# pillow-simd from source, with Pillow's later security fixes backported by the same script the
+# install script uses (it downloads and checksums the sdists and fails on any mismatch); -C
+# X=enable makes the build fail instead of silently dropping a codec. Its version is the lock's.
 WORKDIR /src
 COPY requirements.lock ./
-COPY scripts/lockfile.py ./scripts/
+COPY scripts/lockfile.py scripts/pillow_backports.py ./scripts/
 
 RUN PILLOW_SIMD_VERSION="$(python scripts/lockfile.py version pillow-simd)" \
  && case "$SIMD" in \
@@ -47,9 +49,11 @@ RUN PILLOW_SIMD_VERSION="$(python scripts/lockfile.py version pillow-simd)" \
         sse4) export CC="cc" ;; \
         *) echo "SIMD must be avx2 or sse4, got $SIMD" >&2; exit 2 ;; \
     esac \
- && pip wheel --no-deps --no-binary pillow-simd \
+ && src="$(python scripts/pillow_backports.py --simd-version "${PILLOW_SIMD_VERSION}" --out /build/backports)" \
+ && pip wheel --no-deps \
         --config-settings jpeg=enable --config-settings zlib=enable --config-settings webp=enable --config-settings lcms=enable \
-        -w /wheels "pillow-simd==${PILLOW_SIMD_VERSION}"
+        -w /wheels "$src" \
+ && rm -rf /build/backports
 
 # The package and its runtime dependencies only (no test/sdk/train extras, so no torch). The
 # wheel is built without models/ (setup.py would otherwise put them under share/): the runtime

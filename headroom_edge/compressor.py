@@ -8,14 +8,15 @@ Two ways in, one path through:
   and httpx transport hold) and returns the rewritten body of the same type.
 
 Both find the wire format, run every image slot through :class:`~headroom_edge.pipeline.ImagePipeline`
-and rewrite the slots in place with :func:`~headroom_edge.formats.base.apply_edits`. Neither ever
+and rewrite the slots: message lists and dicts in a copy with
+:func:`~headroom_edge.formats.base.apply_edits`, raw bodies by splicing the changed fields into
+the client's own text (:mod:`headroom_edge.formats.body`, which also parses them). Neither ever
 raises for bad input: unknown shapes and broken images pass through untouched.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import logging
 import threading
 from dataclasses import dataclass, replace
@@ -24,7 +25,8 @@ from typing import Any, Generic, TypeVar
 from headroom_edge.config import CompressionConfig
 from headroom_edge.decision.decider import Decider, PolicyDecider, RouterDecider, RulesDecider
 from headroom_edge.formats import detect_format, format_for_messages, get_format
-from headroom_edge.formats.base import WireFormat, apply_edits
+from headroom_edge.formats.base import ImageEdit, ImageSlot, WireFormat, apply_edits
+from headroom_edge.formats.body import may_have_images, parse_body, render_body
 from headroom_edge.lazy import Lazy
 from headroom_edge.pipeline import ImagePipeline
 from headroom_edge.providers import PROVIDERS, canonical_provider
@@ -35,8 +37,6 @@ logger = logging.getLogger("headroom_edge")
 
 BodyT = TypeVar("BodyT", bytes, str, dict)
 
-_IMAGE_MARKERS = (b'"image_url"', b'"input_image"', b'"image"', b"inlineData", b"inline_data",
-                  b"fileData", b"file_data")
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,8 @@ class ImageCompressor:
         """
         try:
             fmt, body = format_for_messages(provider, copy.deepcopy(messages))
-            self._compress_parsed(body, fmt, path=None, model=model)
+            _, edits = self._compress_parsed(body, fmt, path=None, model=model)
+            apply_edits(fmt, edits)
         except RecursionError:
             self._local.result = CompressionResult()
             return messages
@@ -203,7 +204,7 @@ class ImageCompressor:
     @staticmethod
     def body_may_have_images(raw: bytes) -> bool:
         """Cheap byte scan: False means the body certainly holds no image part (skip JSON parsing)."""
-        return any(marker in raw for marker in _IMAGE_MARKERS)
+        return may_have_images(raw)
 
     def compress_body(
         self,
@@ -214,49 +215,59 @@ class ImageCompressor:
         wire_format: str | None = None,
         model: str | None = None,
     ) -> BodyCompression[BodyT]:
-        """Compress a raw request body; returns the same type it was given."""
-        if isinstance(body, (bytes, bytearray, str)):
-            # surrogatepass: a str holding a lone surrogate then fails json.loads (passes through)
-            # instead of raising UnicodeEncodeError here.
-            raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else bytes(body)
-            if not self.body_may_have_images(raw):
-                return self._unchanged(body, None)
-            try:
-                parsed = json.loads(raw)
-            except (ValueError, RecursionError):
-                return self._unchanged(body, None)
-        elif isinstance(body, dict):
-            try:
-                parsed = copy.deepcopy(body)
-            except RecursionError:  # nested deeper than the recursion limit: leave it alone
-                return self._unchanged(body, None)
-        else:
+        """Compress a raw request body; returns the same type it was given.
+
+        A rewritten bytes/str body is the client's text with only the changed image fields
+        spliced in (see :mod:`headroom_edge.formats.body`); a body that is not strict UTF-8
+        JSON comes back as the very object passed in.
+        """
+        if isinstance(body, dict):
+            return self._compress_dict(body, path, provider, wire_format, model)
+        if not isinstance(body, (bytes, bytearray, str)):
             raise TypeError(f"compress_body takes bytes, str or dict, not {type(body).__name__}")
-        if not isinstance(parsed, dict):
+        if not may_have_images(body):
+            return self._unchanged(body, None)
+        parsed = parse_body(body)  # None: not strict UTF-8 JSON, so it passes through as sent
+        if parsed is None:
+            return self._unchanged(body, None)
+        fmt = self._pick_format(parsed.value, path, provider, wire_format)
+        if fmt is None:
+            return self._unchanged(body, None)
+        try:
+            result, edits = self._compress_parsed(parsed.value, fmt, path=path, model=model)
+        except RecursionError:  # an image part nested absurdly deep
+            return self._unchanged(body, fmt.name)
+        if not result.changed or not edits:
+            return BodyCompression(body, False, result, fmt.name)
+        try:
+            text = render_body(parsed, fmt, edits)
+        except (ValueError, RecursionError):
+            # An edit that cannot be placed (an image part written with escaped key names, so
+            # the parser kept no spans for it): the body goes as it came, and the result says so.
+            return self._unchanged(body, fmt.name)
+        out: Any = text if isinstance(body, str) else text.encode("utf-8")
+        return BodyCompression(out, True, result, fmt.name)
+
+    def _compress_dict(
+        self, body: dict[str, Any], path: str | None, provider: str | None,
+        wire_format: str | None, model: str | None,
+    ) -> BodyCompression[Any]:
+        """A parsed body: rewritten in a deep copy (the caller's dict is never mutated)."""
+        try:
+            parsed = copy.deepcopy(body)
+        except RecursionError:  # nested deeper than the recursion limit: leave it alone
             return self._unchanged(body, None)
         fmt = self._pick_format(parsed, path, provider, wire_format)
         if fmt is None:
             return self._unchanged(body, None)
         try:
-            result = self._compress_parsed(parsed, fmt, path=path, model=model)
+            result, edits = self._compress_parsed(parsed, fmt, path=path, model=model)
+            apply_edits(fmt, edits)
         except RecursionError:  # rendering deep-copies an image part nested absurdly deep
             return self._unchanged(body, fmt.name)
-        if not result.changed:
+        if not result.changed or not edits:
             return BodyCompression(body, False, result, fmt.name)
-        if isinstance(body, dict):
-            return BodyCompression(parsed, True, result, fmt.name)  # type: ignore[arg-type]
-        try:
-            text = json.dumps(parsed, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-            data = text.encode("utf-8")
-        except UnicodeEncodeError:
-            # A "\ud800" escape parses to a lone surrogate, which UTF-8 cannot carry: escape
-            # everything non-ASCII again, as the client did (only such rare bodies pay for it).
-            text = json.dumps(parsed, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
-            data = text.encode("ascii")
-        except (ValueError, RecursionError):  # e.g. NaN, which only parsed leniently: keep it
-            return BodyCompression(body, False, result, fmt.name)
-        out: Any = text if isinstance(body, str) else data
-        return BodyCompression(out, True, result, fmt.name)
+        return BodyCompression(parsed, True, result, fmt.name)
 
     # -- internals -------------------------------------------------------------------------
     def _unchanged(self, body: BodyT, fmt: str | None) -> BodyCompression[BodyT]:
@@ -273,7 +284,11 @@ class ImageCompressor:
             return None  # the caller's provider and the body disagree: do not guess
         return fmt
 
-    def _compress_parsed(self, body: dict[str, Any], fmt: WireFormat, *, path: str | None, model: str | None) -> CompressionResult:
+    def _compress_parsed(
+        self, body: dict[str, Any], fmt: WireFormat, *, path: str | None, model: str | None
+    ) -> tuple[CompressionResult, list[tuple[ImageSlot, ImageEdit]]]:
+        """Decide and run every image; returns the result and the edits, not yet applied (the
+        raw-body path renders them by splicing, the others apply them to their copy)."""
         slots = fmt.find_images(body)
         model = model or fmt.model(body, path)
         pipeline = self.pipeline if slots else None
@@ -285,7 +300,6 @@ class ImageCompressor:
             results.append(processed.result)
             if processed.edit is not None:
                 edits.append((slot, processed.edit))
-        apply_edits(fmt, edits)
         result = CompressionResult(images=tuple(results), provider=fmt.provider, model=model, wire_format=fmt.name)
         self._local.result = result
         for item in results:
@@ -293,7 +307,7 @@ class ImageCompressor:
                 "image %d: %s %d->%d tokens (%s)", item.index, item.technique.value,
                 item.original_tokens, item.compressed_tokens, item.reason,
             )
-        return result
+        return result, edits
 
 
 class _LazyOcr:

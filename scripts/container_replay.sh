@@ -87,7 +87,8 @@ case "${SIMD:-auto}" in
 esac
 case "$SIMD" in avx2) SIMD_CC="cc -mavx2" ;; sse4) SIMD_CC="cc" ;; esac
 PYTAG="$("$PYTHON" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')"
-CACHE="$ROOT/.build/wheels/pillow-simd-$PILLOW_SIMD_VERSION-$PYTAG-$SIMD-lcms"
+BACKPORTS_KEY="$(sha256sum "$ROOT/scripts/pillow_backports.py" | cut -c1-12)"   # as scripts/install.sh
+CACHE="$ROOT/.build/wheels/pillow-simd-$PILLOW_SIMD_VERSION-$PYTAG-$SIMD-lcms-bp$BACKPORTS_KEY"
 cached="$(compgen -G "$CACHE/pillow_simd-$PILLOW_SIMD_VERSION-*.whl" | head -n 1 || true)"
 if [ -n "$cached" ] && [ "$REBUILD_PILLOW" -eq 0 ]; then
     say "pillow-simd: reusing ${cached#"$ROOT"/}"
@@ -95,9 +96,11 @@ if [ -n "$cached" ] && [ "$REBUILD_PILLOW" -eq 0 ]; then
 else
     say "pillow-simd: building from source (CC='$SIMD_CC'; a few minutes)"
     t0=$SECONDS
-    CC="$SIMD_CC" "${BPIP[@]}" wheel -q --no-deps --no-binary pillow-simd \
+    src="$("${BPIP[0]}" "$ROOT/scripts/pillow_backports.py" --simd-version "$PILLOW_SIMD_VERSION" \
+        --out "$WORK/backports")"                                                # the backports step
+    CC="$SIMD_CC" "${BPIP[@]}" wheel -q --no-deps \
         --config-settings jpeg=enable --config-settings zlib=enable --config-settings webp=enable --config-settings lcms=enable \
-        -w "$WORK/wheels" "pillow-simd==$PILLOW_SIMD_VERSION"
+        -w "$WORK/wheels" "$src"
     say "pillow-simd: built in $((SECONDS - t0))s; cached in ${CACHE#"$ROOT"/}"
     mkdir -p "$CACHE" && cp "$WORK"/wheels/pillow_simd-*.whl "$CACHE/"
 fi

@@ -208,19 +208,26 @@ else
     FLAVOUR="sse4"; SIMD_CC="cc"           # pillow-simd's setup.py adds -msse4 itself
 fi
 PYTAG="$("$VPY" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')"
-WHEEL_DIR="$ROOT/.build/wheels/pillow-simd-$PILLOW_SIMD_VERSION-$PYTAG-$FLAVOUR-lcms"
+# Pillow's later security fixes are backported into the source before building (one place for
+# that: scripts/pillow_backports.py, shared with the Dockerfile). The cache key holds that
+# script's checksum, so a wheel built before (or with other) backports is never reused.
+BACKPORTS_KEY="$(sha256sum "$ROOT/scripts/pillow_backports.py" | cut -c1-12)"
+WHEEL_DIR="$ROOT/.build/wheels/pillow-simd-$PILLOW_SIMD_VERSION-$PYTAG-$FLAVOUR-lcms-bp$BACKPORTS_KEY"
 find_wheel() { compgen -G "$WHEEL_DIR/pillow_simd-$PILLOW_SIMD_VERSION-*.whl" | head -n 1 || true; }
 WHEEL="$(find_wheel)"
 if [ -z "$WHEEL" ]; then
-    echo "[install] building pillow-simd from source (CC='$SIMD_CC'); cached in ${WHEEL_DIR#"$ROOT"/}"
+    echo "[install] building pillow-simd from patched source (CC='$SIMD_CC'); cached in ${WHEEL_DIR#"$ROOT"/}"
     tmp="$(mktemp -d)"
+    "$VPY" "$ROOT/scripts/pillow_backports.py" --simd-version "$PILLOW_SIMD_VERSION" \
+        --out "$tmp/backports" >"$tmp/src.path" \
+        || die "backporting Pillow's security fixes into pillow-simd failed (see above)"
     # -C X=enable makes the build fail instead of silently leaving a codec out.
-    CC="$SIMD_CC" pip_qq wheel --no-deps --no-cache-dir --no-binary pillow-simd \
+    CC="$SIMD_CC" pip_qq wheel --no-deps --no-cache-dir \
         --config-settings jpeg=enable --config-settings zlib=enable \
         --config-settings webp=enable --config-settings lcms=enable \
-        -w "$tmp" "pillow-simd==$PILLOW_SIMD_VERSION"
+        -w "$tmp/wheel" "$(cat "$tmp/src.path")"
     mkdir -p "$WHEEL_DIR"
-    mv "$tmp"/pillow_simd-*.whl "$WHEEL_DIR/"
+    mv "$tmp"/wheel/pillow_simd-*.whl "$WHEEL_DIR/"
     rm -rf "$tmp"
     WHEEL="$(find_wheel)"
     [ -n "$WHEEL" ] || die "pillow-simd wheel build produced no wheel"
@@ -235,12 +242,15 @@ if "${PIP[@]}" show -q pillow >/dev/null 2>&1; then
     pip_qq uninstall -y pillow
     reinstall=1
 fi
-if ! "$VPY" - "$PILLOW_SIMD_VERSION" <<'EOF' 2>/dev/null; then reinstall=1; fi
+BACKPORT_IDS="$("$VPY" "$ROOT/scripts/pillow_backports.py" --list | paste -sd, -)"
+if ! "$VPY" - "$PILLOW_SIMD_VERSION" "$BACKPORT_IDS" <<'EOF' 2>/dev/null; then reinstall=1; fi
 import sys
 from importlib.metadata import version
 import PIL
 from PIL import Image  # loads the compiled core: a half-deleted install fails here
-sys.exit(not (version("pillow-simd") == PIL.__version__ == sys.argv[1]))
+from PIL import _headroom_backports  # an unpatched or differently patched wheel: reinstall
+sys.exit(not (version("pillow-simd") == PIL.__version__ == sys.argv[1]
+              and ",".join(_headroom_backports.APPLIED) == sys.argv[2]))
 EOF
 if [ "$reinstall" -eq 1 ]; then
     pip_qq install --no-deps --force-reinstall "$WHEEL"

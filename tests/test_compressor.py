@@ -167,3 +167,51 @@ def test_messages_api_with_absurd_nesting_comes_back_unchanged(compressor: Image
 def test_messages_api_unknown_provider_is_a_clear_error(compressor: ImageCompressor) -> None:
     with pytest.raises(ValueError, match="provider"):
         compressor.compress([], provider="cohere")
+
+
+# -- the raw-body codec (issue 11: items 4 and 7) ------------------------------------------------------
+
+
+def test_body_that_is_not_utf8_passes_through_byte_identical(compressor: ImageCompressor) -> None:
+    """An encoded lone surrogate (ED A0 80) is not UTF-8: the body is not ours to rewrite, even
+    though the image in it would compress well. Used to be decoded with surrogatepass and
+    written back as a ``\\ud800`` escape."""
+    raw = json.dumps(f.openai_chat_body(f.photo_jpeg(), "What animal is this?")).encode()
+    raw = raw.replace(b'"model":', b'"user": "\xed\xa0\x80", "model":', 1)
+    out = compressor.compress_body(raw, path="/v1/chat/completions")
+    assert not out.changed and out.body is raw
+    text = raw.decode("utf-8", "surrogatepass")
+    out = compressor.compress_body(text, path="/v1/chat/completions")
+    assert not out.changed and out.body is text
+
+
+def test_rewrite_keeps_every_client_byte_outside_the_image_fields(compressor: ImageCompressor) -> None:
+    """Duplicate keys, number text and formatting survive a rewrite; only the image's url and
+    the added detail differ. Used to collapse duplicates and print 0.1 and 0."""
+    body = f.openai_chat_body(f.photo_jpeg(), "What animal is this?")
+    text = json.dumps(body, indent=2)
+    old_url = body["messages"][1]["content"][1]["image_url"]["url"]
+    odd = '"temperature": 0.10000000000000000555,\n  "seed": -0,\n  "user": "a",\n  "user": "b",\n  '
+    raw = text.replace('"model":', odd + '"model":', 1).encode()
+    out = compressor.compress_body(raw, path="/v1/chat/completions")
+    assert out.changed and odd.encode() in out.body
+    cut = raw.index(old_url.encode())
+    assert out.body[:cut] == raw[:cut]  # everything up to the old url, byte for byte
+    after = raw[cut + len(old_url):]
+    assert out.body.endswith(after[after.index(b"}"):])  # and everything after the image field
+    sent = json.loads(out.body)
+    assert sent["messages"][1]["content"][1]["image_url"]["detail"] == "low"
+    assert sent["user"] == "b"
+
+
+def test_image_part_with_escaped_key_names_passes_through(compressor: ImageCompressor) -> None:
+    """JSON escapes hide an image part from the byte markers, so no spans exist to splice it;
+    the whole body then goes as sent (and the result reports nothing changed)."""
+    body = f.openai_chat_body(f.photo_jpeg(), "What animal is this?")
+    hidden = json.dumps(body["messages"][1]).replace('"image_url"', '"\\u0069mage_url"')
+    raw = json.dumps({**body, "messages": [*body["messages"], "HIDDEN"]}).encode()
+    raw = raw.replace(b'"HIDDEN"', hidden.encode())
+    assert json.loads(raw)["messages"][2] == body["messages"][1]
+    out = compressor.compress_body(raw, path="/v1/chat/completions")
+    assert not out.changed and out.body is raw
+    assert not out.result.changed

@@ -86,6 +86,7 @@ class AnthropicMessagesFormat(TurnListFormat):
     name: str = "anthropic_messages"
     provider: Provider = "anthropic"
     messages_key: str = "messages"
+    markers: tuple[bytes, ...] = (b'"image"',)
 
     def matches(self, body: dict[str, Any]) -> bool:
         return looks_anthropic(body)

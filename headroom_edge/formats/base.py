@@ -91,6 +91,9 @@ class WireFormat(Protocol):
     provider: Provider
     messages_key: str
     """The body's top-level list of turns ("messages", "input", "contents")."""
+    markers: tuple[bytes, ...]
+    """Byte strings that every image part of this format contains in its raw JSON (key or type
+    names): a body with none of any format's markers is passed on without parsing."""
 
     def matches(self, body: dict[str, Any]) -> bool:
         """Whether a body of unknown origin has this format's shape."""

@@ -71,6 +71,7 @@ class BedrockConverseFormat(TurnListFormat):
     name: str = "bedrock_converse"
     provider: Provider = "anthropic"
     messages_key: str = "messages"
+    markers: tuple[bytes, ...] = (b'"image"',)
 
     def matches(self, body: dict[str, Any]) -> bool:
         """Only by an explicit choice or a Bedrock path: a Converse body by shape alone is too

@@ -100,6 +100,7 @@ class GeminiFormat(TurnListFormat):
     name: str = "gemini"
     provider: Provider = "google"
     messages_key: str = "contents"
+    markers: tuple[bytes, ...] = (b"inlineData", b"inline_data", b"fileData", b"file_data")
 
     def matches(self, body: dict[str, Any]) -> bool:
         return isinstance(body, dict) and isinstance(body.get("contents"), list)

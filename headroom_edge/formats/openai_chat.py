@@ -31,6 +31,7 @@ class OpenAIChatFormat(TurnListFormat):
     name: str = "openai_chat"
     provider: Provider = "openai"
     messages_key: str = "messages"
+    markers: tuple[bytes, ...] = (b'"image_url"',)
 
     def matches(self, body: dict[str, Any]) -> bool:
         """A ``messages`` list. Anthropic bodies share this shape; detection checks them first."""

@@ -74,6 +74,7 @@ class OpenAIResponsesFormat(TurnListFormat):
     name: str = "openai_responses"
     provider: Provider = "openai"
     messages_key: str = "input"
+    markers: tuple[bytes, ...] = (b'"input_image"',)
 
     def matches(self, body: dict[str, Any]) -> bool:
         return isinstance(body, dict) and isinstance(body.get("input"), (str, list))

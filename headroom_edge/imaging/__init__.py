@@ -29,6 +29,8 @@ from headroom_edge.imaging.encode import (
 from headroom_edge.imaging.errors import ImageError
 from headroom_edge.imaging.ops import (
     GraphicStats,
+    clamp_box,
+    crop,
     crop_box,
     crop_pixels,
     detail_loss,
@@ -51,6 +53,8 @@ __all__ = [
     "ImageError",
     "ImageInfo",
     "choose_media_type",
+    "clamp_box",
+    "crop",
     "crop_box",
     "crop_pixels",
     "decode_image",

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from io import BytesIO
-from typing import Final
+from typing import Final, Protocol
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -87,6 +87,16 @@ _FTYP_BRANDS: Final[dict[bytes, str]] = {
     b"avif": "AVIF",
     b"avis": "AVIF",
 }
+
+
+class ImageCmsTransformLike(Protocol):
+    """What :func:`apply_transform` needs of ``PIL.ImageCms.ImageCmsTransform`` (the module is
+    imported lazily: it loads LittleCMS)."""
+
+    input_mode: str
+    output_mode: str
+
+    def apply(self, im: Image.Image, imOut: Image.Image | None = None) -> Image.Image: ...
 
 
 @dataclass(frozen=True)
@@ -404,26 +414,63 @@ def _to_8bit_gray(img: Image.Image) -> Image.Image:
 def _cmyk_to_rgb(img: Image.Image, icc_profile: bytes | None) -> tuple[Image.Image, None]:
     """CMYK -> sRGB through the embedded profile when possible, else Pillow's formula.
 
-    The result is sRGB either way, so the CMYK profile is dropped.
+    The result is sRGB either way, so the CMYK profile is dropped. Only a CMYK image gets here;
+    anything else is refused before a CMYK transform could touch its pixels.
     """
+    if img.mode != "CMYK":
+        raise ImageError(f"a CMYK conversion was asked for an image of mode {img.mode}")
     if icc_profile:
         try:
-            from PIL import ImageCms
-
-            source = ImageCms.ImageCmsProfile(BytesIO(icc_profile))
-            target = ImageCms.createProfile("sRGB")
-            converted = ImageCms.profileToProfile(
-                img,
-                source,
-                target,
-                outputMode="RGB",
-                renderingIntent=ImageCms.Intent.PERCEPTUAL,
-            )
-            if converted is not None:
-                return converted, None
-        except Exception:  # noqa: BLE001 - no LittleCMS or a broken profile: use the formula
+            return icc_to_srgb(img, icc_profile), None
+        except Exception:  # noqa: BLE001 - no LittleCMS or a broken/mismatched profile: formula
             pass
     return img.convert("RGB"), None
+
+
+_PROFILE_SPACES: Final[dict[str, str]] = {"CMYK": "CMYK", "RGB": "RGB", "L": "GRAY"}
+"""Image mode -> the ICC colour space (header field, blanks stripped) a profile for it names."""
+
+
+def icc_to_srgb(img: Image.Image, icc_profile: bytes) -> Image.Image:
+    """Convert through the image's embedded ICC profile to sRGB ("RGB" mode).
+
+    Why so strict: the profile comes from the client, and a LittleCMS transform applied to
+    pixels of another layout than it was built for reads and writes out of bounds (the bug
+    behind CVE-2026-59205). So the transform is built from ``img.mode`` itself, the profile must
+    describe that colour space, and :func:`apply_transform` checks the mode again when applying.
+    Raises ImageError on any mismatch; ImageCms errors (a broken profile) propagate.
+    """
+    from PIL import ImageCms
+
+    space = _PROFILE_SPACES.get(img.mode)
+    source = ImageCms.ImageCmsProfile(BytesIO(icc_profile))
+    declared = str(source.profile.xcolor_space).strip()
+    if space is None or declared != space:
+        raise ImageError(f"embedded ICC profile is for {declared or 'unknown'}, image is {img.mode}")
+    transform = ImageCms.buildTransform(
+        source,
+        ImageCms.createProfile("sRGB"),
+        img.mode,
+        "RGB",
+        renderingIntent=ImageCms.Intent.PERCEPTUAL,
+    )
+    return apply_transform(transform, img)
+
+
+def apply_transform(transform: ImageCmsTransformLike, img: Image.Image) -> Image.Image:
+    """Apply a colour transform only to an image of the mode it was built for.
+
+    Pillow checks this itself only from 12.3.0 on (and in our backported pillow-simd); checking
+    here as well keeps an unpatched build from running a transform over the wrong buffer.
+    """
+    if img.mode != transform.input_mode:
+        raise ImageError(
+            f"colour transform for {transform.input_mode} images refused for a {img.mode} image"
+        )
+    out = transform.apply(img)
+    if out.mode != transform.output_mode:
+        raise ImageError(f"colour transform returned mode {out.mode}, not {transform.output_mode}")
+    return out
 
 
 def _open_formats() -> tuple[str, ...]:

@@ -7,7 +7,12 @@ therefore proxy latency depend on which one is loaded, and the codecs depend on 
 was built against. The install script and the tests call :func:`detect_engine` to prove the
 engine they expect is the one in use.
 
-Run ``python -m headroom_edge.imaging.engine [--require-simd]`` to print the result as JSON.
+It also reports the security fixes a pillow-simd build carries beyond its Pillow base: pillow-simd
+12.1.1.post0 is Pillow 12.1.1, and ``scripts/pillow_backports.py`` backports the later fixes this
+project's use reaches into the build, recording them in ``PIL/_headroom_backports.py``.
+
+Run ``python -m headroom_edge.imaging.engine [--require-simd]`` to print the result as JSON (and
+the backports as one line on stderr).
 """
 
 from __future__ import annotations
@@ -16,12 +21,19 @@ import argparse
 import json
 import sys
 from dataclasses import asdict, dataclass
-from importlib import metadata
+from importlib import import_module, metadata
 from typing import Literal
 
 EngineName = Literal["pillow-simd", "pillow"]
 
 SIMD_DISTRIBUTION = "pillow-simd"
+
+BACKPORTS_MODULE = "PIL._headroom_backports"
+"""Written into the pillow-simd source by ``scripts/pillow_backports.py``; ``APPLIED`` lists ids."""
+
+REQUIRED_BACKPORTS: tuple[str, ...] = ("CVE-2026-59205", "CVE-2026-59199")
+"""Fixes (Pillow 12.3.0) in code this project reaches - ImageCms transforms built from embedded
+profiles, paste/crop boxes - that a pillow-simd build must carry to pass ``--require-simd``."""
 
 
 @dataclass(frozen=True)
@@ -47,11 +59,15 @@ class ImagingEngine:
     features: EngineFeatures
     simd: bool
     """True when the SIMD-accelerated resampling of pillow-simd is what runs."""
+    backports: tuple[str, ...] = ()
+    """Security fixes built into this PIL beyond its version (see ``BACKPORTS_MODULE``)."""
 
     def satisfies_simd_requirement(self) -> bool:
-        """The install script's bar: pillow-simd with JPEG, PNG, WebP and LittleCMS."""
+        """The install script's bar: pillow-simd with JPEG, PNG, WebP and LittleCMS, carrying
+        the :data:`REQUIRED_BACKPORTS`."""
         f = self.features
-        return self.simd and f.jpeg and f.png and f.webp and f.lcms
+        patched = set(REQUIRED_BACKPORTS) <= set(self.backports)
+        return self.simd and f.jpeg and f.png and f.webp and f.lcms and patched
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -93,6 +109,19 @@ def _detect_features() -> EngineFeatures:
     )
 
 
+def _detect_backports() -> tuple[str, ...]:
+    """The ids the build's backports marker lists; () for builds without one (stock Pillow,
+    an unpatched pillow-simd) or with a marker that does not hold a tuple of strings."""
+    try:
+        module = import_module(BACKPORTS_MODULE)
+    except ImportError:
+        return ()
+    applied = getattr(module, "APPLIED", ())
+    if not isinstance(applied, tuple) or not all(isinstance(x, str) for x in applied):
+        return ()
+    return applied
+
+
 def detect_engine() -> ImagingEngine:
     """Inspect the PIL that this interpreter imports.
 
@@ -113,6 +142,7 @@ def detect_engine() -> ImagingEngine:
         version=version,
         features=_detect_features(),
         simd=simd,
+        backports=_detect_backports(),
     )
 
 
@@ -124,16 +154,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--require-simd",
         action="store_true",
-        help="exit 1 unless pillow-simd is the active PIL with JPEG, PNG (zlib) and WebP",
+        help="exit 1 unless pillow-simd is the active PIL with JPEG, PNG (zlib), WebP, "
+        "LittleCMS and the required backports",
     )
     args = parser.parse_args(argv)
     engine = detect_engine()
     print(engine.to_json())
+    print(f"backports: {', '.join(engine.backports) or 'none'}", file=sys.stderr)
     if args.require_simd and not engine.satisfies_simd_requirement():
         print(
-            "error: pillow-simd with JPEG, PNG (zlib), WebP and LittleCMS is required; "
-            f"the active PIL is {engine.name} {engine.version} with {engine.features}. "
-            "Run scripts/install.sh to (re)install it.",
+            "error: pillow-simd with JPEG, PNG (zlib), WebP and LittleCMS and the backported "
+            f"fixes {', '.join(REQUIRED_BACKPORTS)} is required; the active PIL is "
+            f"{engine.name} {engine.version} with {engine.features}, backports "
+            f"{list(engine.backports)}. Run scripts/install.sh to (re)build it.",
             file=sys.stderr,
         )
         return 1

@@ -142,8 +142,40 @@ def crop_pixels(size: tuple[int, int], box: Sequence[float]) -> tuple[int, int, 
 
 def crop_box(img: Image.Image, box: Sequence[float]) -> Image.Image:
     """Crop a fractional (left, top, right, bottom) region; see :func:`crop_pixels` for rounding."""
-    pixels = crop_pixels(img.size, box)
-    return img.crop(pixels)
+    return crop(img, crop_pixels(img.size, box))
+
+
+def clamp_box(size: tuple[int, int], box: Sequence[float]) -> tuple[int, int, int, int]:
+    """The pixel box (left, top, right, bottom) limited to an image of ``size``.
+
+    Every box handed to Pillow's crop/paste goes through here. Why: before Pillow 12.3.0 (and
+    so in pillow-simd 12.1.1) those functions compute box widths in C ``int``, and boxes near
+    +-2**31 overflow into out-of-bounds writes (CVE-2026-59199); boxes derived from requests
+    (named regions, OCR lines) must never reach them unclamped. Coordinates are rounded
+    outwards, clamped into the image and must leave a non-empty box with left <= right and
+    top <= bottom; anything else (non-finite numbers, a box wholly outside) is an ImageError.
+    """
+    if len(box) != 4:
+        raise ImageError(f"a box needs 4 numbers (left, top, right, bottom), got {len(box)}")
+    values = [float(v) for v in box]
+    if not all(math.isfinite(v) for v in values):
+        raise ImageError("box coordinates must be finite numbers")
+    left, top, right, bottom = values
+    if right < left or bottom < top:
+        raise ImageError("box has right < left or bottom < top")
+    width, height = size
+    x0 = min(max(math.floor(left), 0), width)
+    y0 = min(max(math.floor(top), 0), height)
+    x1 = min(max(math.ceil(right), 0), width)
+    y1 = min(max(math.ceil(bottom), 0), height)
+    if x1 <= x0 or y1 <= y0:
+        raise ImageError(f"box {tuple(box)} leaves nothing of a {width}x{height} image")
+    return (x0, y0, x1, y1)
+
+
+def crop(img: Image.Image, box: Sequence[float]) -> Image.Image:
+    """``img.crop`` with the pixel box clamped to the image first (see :func:`clamp_box`)."""
+    return img.crop(clamp_box(img.size, box))
 
 
 def flatten_alpha(
@@ -160,7 +192,7 @@ def flatten_alpha(
         return img if img.mode in ("L", "RGB") else img.convert("RGB")
     rgba = img.convert("RGBA")
     base = Image.new("RGB", rgba.size, background)
-    base.paste(rgba, mask=rgba.getchannel("A"))
+    base.paste(rgba, clamp_box(base.size, (0, 0, *rgba.size)), mask=rgba.getchannel("A"))
     return base
 
 

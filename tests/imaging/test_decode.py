@@ -591,3 +591,50 @@ def test_concurrent_decodes_leave_warning_filters_alone(limits: ImageLimits) -> 
     with ThreadPoolExecutor(max_workers=6) as pool:
         list(pool.map(work, range(6)))
     assert list(warnings.filters) == before
+
+
+# ----------------------------------------------------------------------------- ICC guards
+
+
+def _cms_transform(profile: str, mode: str):  # noqa: ANN202 - ImageCms is imported lazily
+    from PIL import ImageCms
+
+    source = ImageCms.ImageCmsProfile(ImageCms.createProfile(profile))
+    return ImageCms.ImageCmsTransform(source, ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")), mode, "RGB")
+
+
+def test_cmyk_conversion_refuses_an_rgb_image() -> None:
+    """Our own guard, whatever the Pillow build: a CMYK transform never runs on RGB pixels."""
+    from headroom_edge.imaging.decode import _cmyk_to_rgb
+
+    srgb = _cms_transform("sRGB", "RGB").output_profile.tobytes()
+    with pytest.raises(ValueError, match="CMYK"):
+        _cmyk_to_rgb(Image.new("RGB", (8, 8)), srgb)
+
+
+@pytest.mark.parametrize(("profile", "built_for", "image_mode"), [("LAB", "LAB", "RGB"), ("sRGB", "RGBA", "L")])
+def test_apply_transform_checks_the_mode_itself(profile: str, built_for: str, image_mode: str) -> None:
+    from headroom_edge.imaging.decode import apply_transform
+
+    with pytest.raises(ImageError, match="refused"):
+        apply_transform(_cms_transform(profile, built_for), Image.new(image_mode, (8, 8)))
+    converted = apply_transform(_cms_transform(profile, built_for), Image.new(built_for, (8, 8)))
+    assert converted.mode == "RGB"
+
+
+def test_icc_transform_is_built_from_the_image_mode_and_matching_profile() -> None:
+    from headroom_edge.imaging.decode import icc_to_srgb
+
+    srgb = _cms_transform("sRGB", "RGB").output_profile.tobytes()
+    assert icc_to_srgb(Image.new("RGB", (4, 4), (10, 200, 30)), srgb).mode == "RGB"
+    with pytest.raises(ImageError, match="profile is for RGB"):
+        icc_to_srgb(Image.new("CMYK", (4, 4)), srgb)
+
+
+def test_cmyk_jpeg_with_an_rgb_profile_uses_the_formula(limits: ImageLimits) -> None:
+    """A client's CMYK JPEG carrying an sRGB profile: the profile does not describe the pixels,
+    so no transform is built from it; the image still decodes to the right colour."""
+    srgb = _cms_transform("sRGB", "RGB").output_profile.tobytes()
+    data = encode(Image.new("CMYK", (16, 16), (0, 255, 255, 0)), "JPEG", icc_profile=srgb)
+    out = decode_image(data, limits)
+    assert out.image.mode == "RGB" and close(pixel(out.image, (8, 8)), RED, tol=8)

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from headroom_edge.imaging.engine import (
+    REQUIRED_BACKPORTS,
     EngineFeatures,
     ImagingEngine,
     _is_simd,
@@ -86,13 +87,16 @@ def test_simd_requirement_needs_every_codec() -> None:
     full = EngineFeatures(jpeg=True, png=True, webp=True, gif=True, lcms=True)
     no_webp = EngineFeatures(jpeg=True, png=True, webp=False, gif=True, lcms=True)
     no_lcms = EngineFeatures(jpeg=True, png=True, webp=True, gif=True, lcms=False)
-    simd_full = ImagingEngine("pillow-simd", "12.1.1.post0", full, simd=True)
-    simd_no_webp = ImagingEngine("pillow-simd", "12.1.1.post0", no_webp, simd=True)
-    simd_no_lcms = ImagingEngine("pillow-simd", "12.1.1.post0", no_lcms, simd=True)
+    patched = REQUIRED_BACKPORTS
+    simd_full = ImagingEngine("pillow-simd", "12.1.1.post0", full, simd=True, backports=patched)
+    simd_unpatched = ImagingEngine("pillow-simd", "12.1.1.post0", full, simd=True)
+    simd_no_webp = ImagingEngine("pillow-simd", "12.1.1.post0", no_webp, simd=True, backports=patched)
+    simd_no_lcms = ImagingEngine("pillow-simd", "12.1.1.post0", no_lcms, simd=True, backports=patched)
     stock = ImagingEngine("pillow", "13.0.0", full, simd=False)
     assert simd_full.satisfies_simd_requirement()
     assert not simd_no_webp.satisfies_simd_requirement()
     assert not simd_no_lcms.satisfies_simd_requirement()
+    assert not simd_unpatched.satisfies_simd_requirement()  # without the security backports
     assert not stock.satisfies_simd_requirement()
 
 

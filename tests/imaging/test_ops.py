@@ -11,6 +11,8 @@ from PIL import Image
 from headroom_edge.config import ImageLimits
 from headroom_edge.imaging import (
     ImageError,
+    clamp_box,
+    crop,
     crop_box,
     crop_pixels,
     decode_image,
@@ -271,3 +273,38 @@ def test_flatten_alpha_composites_on_white() -> None:
     opaque = Image.new("RGB", (2, 2))
     assert flatten_alpha(opaque) is opaque
     assert pixel(flatten_alpha(img, (0, 0, 0)), (0, 0)) == (0, 0, 0)
+
+
+# ----------------------------------------------------------------------------- box clamping
+
+
+@pytest.mark.parametrize(
+    ("box", "expected"),
+    [
+        ((-2**31, 0, 2**31, 10), (0, 0, 10, 10)),
+        ((-2**63, -2**63, 2**63, 2**63), (0, 0, 10, 10)),
+        ((2.2, 3.7, 5.1, 9.99), (2, 3, 6, 10)),
+        ((0, 0, 10, 10), (0, 0, 10, 10)),
+    ],
+)
+def test_clamp_box_limits_extreme_boxes_to_the_image(box: tuple[float, ...], expected: tuple[int, ...]) -> None:
+    assert clamp_box((10, 10), box) == expected
+    assert crop(Image.new("RGB", (10, 10)), box).size == (expected[2] - expected[0], expected[3] - expected[1])
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        (2**31 - 1, 0, -2**31 + 3, 4),  # the CVE-2026-59199 box: right < left
+        (11, 0, 20, 10),  # wholly outside
+        (-5, -5, 0, 0),
+        (0, 0, float("inf"), 10),
+        (0, 0, float("nan"), 10),
+        (0, 0, 10),
+    ],
+)
+def test_clamp_box_refuses_boxes_that_leave_nothing(box: tuple[float, ...]) -> None:
+    with pytest.raises(ImageError):
+        clamp_box((10, 10), box)
+    with pytest.raises(ValueError):
+        crop(Image.new("RGB", (10, 10)), box)
