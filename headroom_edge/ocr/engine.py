@@ -27,6 +27,7 @@ from headroom_edge.ocr.imageprep import as_rgb
 from headroom_edge.ocr.layout import group_lines
 from headroom_edge.ocr.models import OcrModelFiles, OcrUnavailableError, locate_models
 from headroom_edge.ocr.recognizer import RecognizerParams, TextRecognizer, load_charset
+from headroom_edge.runtime.cancel import checkpoint
 from headroom_edge.runtime.onnx import DeviceUnavailableError, SessionOptions, create_session
 
 READ_MAX_SIDE = 1280
@@ -179,6 +180,7 @@ class OcrEngine:
         ``DetectorParams.max_side``.
         """
         start = time.perf_counter()
+        checkpoint()
         found = self.detector.detect(img, max_side)
         boxes = found.boxes
         heights = [b.text_height for b in boxes]
@@ -201,7 +203,9 @@ class OcrEngine:
         start = time.perf_counter()
         rgb = as_rgb(img)
         side = max_side or read_side(rgb.width, rgb.height, self.read_max_side)
+        checkpoint()  # a caller that gave up on this job stops it here, or between line batches
         found = self.detector.detect(rgb, side)
+        checkpoint()
         recognized = self.recognizer.recognize(rgb, found.boxes) if found.boxes else []
         kept: list[OcrLine] = []
         for box, rec in zip(found.boxes, recognized, strict=True):

@@ -85,3 +85,79 @@ def test_invalid_sizes() -> None:
         WorkerPool(queue_limit=-1)
     with pytest.raises(ValueError):
         WorkerPool(time_budget_s=0)
+
+
+# -- deadline-aware admission and cooperative cancellation (issue 11) --------------------------------
+
+
+def _spin(seconds: float) -> float:
+    """CPU-ish work that checks for cancellation between steps, like OCR between batches."""
+    from headroom_edge.runtime.cancel import checkpoint
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        checkpoint()
+        time.sleep(0.005)
+    return seconds
+
+
+def test_a_job_that_cannot_finish_in_budget_is_shed_at_once() -> None:
+    """Once the pool has seen what a job of this size costs, a job that would only finish after
+    its budget (behind the queue, or alone) is refused immediately instead of waiting for it."""
+    pool = WorkerPool(max_workers=1, queue_limit=8, time_budget_s=0.8)
+    body = b"x" * 100_000
+
+    async def main() -> None:
+        assert await pool.run(_spin, 0.3, size_hint=len(body)) == 0.3  # learns ~0.3 s per 100 kB
+        running = asyncio.ensure_future(pool.run(_spin, 0.3, size_hint=len(body)))
+        await asyncio.sleep(0.02)
+        second = asyncio.ensure_future(pool.run(_spin, 0.3, size_hint=len(body)))  # ~0.6 s: fits
+        await asyncio.sleep(0.02)
+        start = time.monotonic()
+        with pytest.raises(Shed) as info:
+            await pool.run(_spin, 0.3, size_hint=len(body))  # ~0.85 s: past the budget
+        assert info.value.reason == "over_budget"
+        assert time.monotonic() - start < 0.2  # at once: not after waiting for the queue
+        with pytest.raises(Shed) as too_big:  # alone, 40x the size: cannot fit either
+            await pool.run(_spin, 0.3, size_hint=40 * len(body), budget_s=5.0)
+        assert too_big.value.reason == "over_budget"
+        assert await running == 0.3 and await second == 0.3
+
+    try:
+        asyncio.run(main())
+        assert pool.in_flight == 0
+    finally:
+        pool.close(wait=True)
+
+
+def test_abandoned_job_stops_at_its_next_checkpoint_and_frees_the_worker() -> None:
+    pool = WorkerPool(max_workers=1, queue_limit=0, time_budget_s=0.2)
+
+    async def main() -> float:
+        start = time.monotonic()
+        with pytest.raises(Shed) as info:
+            await pool.run(_spin, 30.0)
+        waited = time.monotonic() - start
+        assert info.value.reason == "time_budget"
+        assert waited < 0.2 + 0.3  # the budget, not the 30 s job (slack for a busy CI core)
+        for _ in range(100):  # the job notices within one checkpoint step
+            if pool.in_flight == 0:
+                break
+            await asyncio.sleep(0.01)
+        assert pool.in_flight == 0
+        return await pool.run(_spin, 0.01, budget_s=5)
+
+    try:
+        assert asyncio.run(main()) == 0.01
+    finally:
+        pool.close(wait=True)
+
+
+def test_job_size_defaults_to_the_bytes_among_its_arguments() -> None:
+    from functools import partial
+
+    from headroom_edge.integrations.workers import payload_size
+
+    job = partial(lambda compressor, raw, **kw: None, object(), b"a" * 10, path="/v1/x")
+    assert payload_size(job, ()) == 10
+    assert payload_size(len, (b"abc", bytearray(2), "not bytes")) == 5
