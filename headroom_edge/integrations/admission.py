@@ -27,6 +27,7 @@ MIN_BYTES = 1024
 class _Job:
     size: int
     estimate: float
+    deadline: float | None = None
     started: float | None = None
 
 
@@ -76,8 +77,39 @@ class Admission:
                 return None
             job_id = self._next_id
             self._next_id += 1
-            self._jobs[job_id] = _Job(size, own or 0.0)
+            self._jobs[job_id] = _Job(size, own or 0.0, None if budget_s is None else now + budget_s)
             return job_id
+
+    def hopeless(self) -> list[int]:
+        """Queued jobs that can no longer finish by their deadline, in queue order.
+
+        Called when a job finishes (the cost model just learned something): the jobs admitted
+        before anything was known, during the first seconds of a burst, are shed then instead
+        of each waiting for its turn only to be dropped.
+        """
+        with self._lock:
+            if self._rate is None:
+                return []
+            now = time.monotonic()
+            ahead = 0.0
+            idle = self.workers
+            queued: list[tuple[int, _Job, float]] = []
+            for job_id, job in self._jobs.items():
+                cost = self._rate * max(MIN_BYTES, job.size)
+                if job.started is None:
+                    queued.append((job_id, job, cost))
+                else:
+                    idle -= 1
+                    ahead += max(0.0, cost - (now - job.started))
+            out: list[int] = []
+            for job_id, job, cost in queued:
+                wait = 0.0 if idle > 0 else ahead / self.workers
+                if job.deadline is not None and now + wait + cost > job.deadline:
+                    out.append(job_id)
+                    continue
+                idle -= 1
+                ahead += cost
+            return out
 
     def started(self, job_id: int) -> None:
         with self._lock:

@@ -78,6 +78,8 @@ class WorkerPool:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
         self._lock = threading.Lock()
         self._in_flight = 0
+        self._waiting: dict[int, Future] = {}
+        self._shed_early: set[int] = set()
 
     @property
     def in_flight(self) -> int:
@@ -118,13 +120,22 @@ class WorkerPool:
             self.admission.finished(job_id, completed=False)
             self._release(None)
             raise
+        with self._lock:
+            self._waiting[job_id] = future
         future.add_done_callback(partial(self._done, job_id))
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), timeout=budget)
         except asyncio.TimeoutError:
             deadline.cancel()
+            with self._lock:
+                self._shed_early.discard(job_id)
             raise Shed(TIME_BUDGET) from None
         except asyncio.CancelledError:
+            with self._lock:
+                shed_early = job_id in self._shed_early
+                self._shed_early.discard(job_id)
+            if shed_early and future.cancelled():
+                raise Shed(OVER_BUDGET) from None  # dropped from the queue by _shed_hopeless
             deadline.cancel()  # the request itself went away: so does its compression
             raise
 
@@ -137,6 +148,8 @@ class WorkerPool:
                 expected = self.admission.estimate_alone(job_id)
                 if left <= 0 or (expected is not None and expected > left):
                     raise Shed(OVER_BUDGET)
+            with self._lock:
+                self._waiting.pop(job_id, None)
             self.admission.started(job_id)
             with deadline_scope(deadline):
                 try:
@@ -147,10 +160,27 @@ class WorkerPool:
             return result
         finally:
             self.admission.finished(job_id, completed=completed)
+            if completed:
+                self._shed_hopeless()
+
+    def _shed_hopeless(self) -> None:
+        """Drop queued jobs that the updated cost model says cannot make their deadline; their
+        callers hear ``over_budget`` now instead of at the end of their wait."""
+        for job_id in self.admission.hopeless():
+            with self._lock:
+                future = self._waiting.pop(job_id, None)
+                if future is None:
+                    continue
+                self._shed_early.add(job_id)
+            if not future.cancel():
+                with self._lock:
+                    self._shed_early.discard(job_id)
 
     def _done(self, job_id: int, future: Future) -> None:
         # A job cancelled while queued never reached _execute: take it off the book here too.
         self.admission.finished(job_id, completed=False)
+        with self._lock:
+            self._waiting.pop(job_id, None)
         self._release(future)
 
     def _release(self, _future: Future | None) -> None:

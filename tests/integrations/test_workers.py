@@ -161,3 +161,30 @@ def test_job_size_defaults_to_the_bytes_among_its_arguments() -> None:
     job = partial(lambda compressor, raw, **kw: None, object(), b"a" * 10, path="/v1/x")
     assert payload_size(job, ()) == 10
     assert payload_size(len, (b"abc", bytearray(2), "not bytes")) == 5
+
+
+def test_jobs_queued_before_the_cost_was_known_are_shed_when_it_is() -> None:
+    """The first jobs of a burst are admitted blind; when the first one finishes, the queued
+    ones that cannot make their deadline behind it are dropped then, not at their turn."""
+    pool = WorkerPool(max_workers=1, queue_limit=8, time_budget_s=0.8)
+
+    async def timed(i: int) -> tuple[str, float]:
+        start = time.monotonic()
+        try:
+            await pool.run(_spin, 0.3, size_hint=100_000)
+            return "done", time.monotonic() - start
+        except Shed as shed:
+            return shed.reason, time.monotonic() - start
+
+    async def main() -> list[tuple[str, float]]:
+        return list(await asyncio.gather(*(timed(i) for i in range(5))))
+
+    try:
+        results = asyncio.run(main())
+    finally:
+        pool.close(wait=True)
+    assert [r for r, _ in results] == ["done", "done", "over_budget", "over_budget", "over_budget"]
+    first_done = results[0][1]
+    for _, waited in results[2:]:
+        assert waited < first_done + 0.2  # shed when the first finished, not when the second did
+    assert pool.in_flight == 0
