@@ -118,17 +118,21 @@ class Admission:
                 job.started = time.monotonic()
 
     def finished(self, job_id: int, *, completed: bool) -> None:
-        """Drop the job from the book; a ``completed`` one teaches the cost model its rate
-        (cancelled or shed jobs would only teach a lower bound)."""
+        """Drop the job from the book and learn from it: a ``completed`` job's time is its
+        cost; a job stopped early (deadline, error) cost *at least* its time, so it can only
+        raise the rate. Without that, a burst whose jobs all run out of budget would never
+        teach the model anything and every later job would wait its full budget too."""
         with self._lock:
             job = self._jobs.pop(job_id, None)
-            if job is None or job.started is None or not completed:
+            if job is None or job.started is None:
                 return
             rate = (time.monotonic() - job.started) / max(MIN_BYTES, job.size)
             if self._rate is None:
                 self._rate = rate
-            else:
+            elif completed:
                 self._rate += self.smoothing * (rate - self._rate)
+            else:
+                self._rate = max(self._rate, rate)
 
     def _estimate(self, size: int, now: float) -> float | None:
         longest_running = max(

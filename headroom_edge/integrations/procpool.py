@@ -10,8 +10,10 @@ a pipe:
 * a child that dies mid-job (crash, OOM kill) raises :class:`WorkerCrashed`; the caller fails
   open (the request goes out uncompressed) and a fresh child is started in the background;
 * a job past its deadline (:mod:`headroom_edge.runtime.cancel`, set by the worker pool from the
-  request's budget) or past ``hang_timeout_s`` gets its child killed and replaced, and raises
-  :class:`~headroom_edge.runtime.cancel.Cancelled` / :class:`WorkerHung`;
+  request's budget) raises :class:`~headroom_edge.runtime.cancel.Cancelled`: the child runs the
+  job under the same deadline and stops at its next OCR checkpoint; one that does not within
+  :data:`KILL_GRACE_S` is killed and replaced. A job past ``hang_timeout_s`` gets its child
+  killed and raises :class:`WorkerHung`;
 * while a replacement is still loading, jobs for it raise :class:`WorkerStarting` at once.
 
 It keeps the thread :class:`~headroom_edge.integrations.workers.WorkerPool` in front: the pool
@@ -34,12 +36,15 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from headroom_edge.config import CompressionConfig
-from headroom_edge.runtime.cancel import Cancelled, current_deadline
+from headroom_edge.runtime.cancel import Cancelled, Deadline, current_deadline, deadline_scope
 
 logger = logging.getLogger("headroom_edge.procpool")
 
 POLL_S = 0.05
 """How often a waiting thread looks at its deadline's cancel flag."""
+KILL_GRACE_S = 1.0
+"""After the deadline, how long a child gets to stop at its own next checkpoint (it runs the job
+under the same deadline) before it is killed: a restart reloads the models, a checkpoint is free."""
 
 
 class WorkerCrashed(Exception):
@@ -68,6 +73,8 @@ class _Job:
     provider: str | None
     wire_format: str | None
     model: str | None
+    budget_s: float | None
+    """Seconds left on the caller's deadline when the job was sent (the child's own deadline)."""
 
 
 def _child_main(
@@ -85,14 +92,17 @@ def _child_main(
         if job is None:
             return
         try:
-            out = compressor.compress_body(
-                job.body,
-                path=job.path,
-                provider=job.provider,
-                wire_format=job.wire_format,
-                model=job.model,
-            )
+            with deadline_scope(Deadline.after(job.budget_s)):
+                out = compressor.compress_body(
+                    job.body,
+                    path=job.path,
+                    provider=job.provider,
+                    wire_format=job.wire_format,
+                    model=job.model,
+                )
             reply: tuple[str, Any] = ("ok", out)
+        except Cancelled:
+            reply = ("cancelled", None)
         except Exception as exc:  # reported by type only: messages may quote request data
             reply = ("error", type(exc).__name__)
         conn.send(reply)
@@ -173,6 +183,7 @@ class ProcessCompressor:
         factory: Callable[[CompressionConfig | None], Any] = default_factory,
         hang_timeout_s: float | None = 120.0,
         start_timeout_s: float = 120.0,
+        kill_grace_s: float = KILL_GRACE_S,
         start_method: str | None = None,
     ) -> None:
         if processes < 1:
@@ -185,6 +196,7 @@ class ProcessCompressor:
         self.factory = factory
         self.hang_timeout_s = hang_timeout_s
         self.start_timeout_s = start_timeout_s
+        self.kill_grace_s = kill_grace_s
         self.restarts = 0
         """Children replaced after a crash, hang or deadline kill (for metrics and tests)."""
         self._idle: queue.Queue[_Child] = queue.Queue()
@@ -232,7 +244,7 @@ class ProcessCompressor:
         except queue.Empty:
             raise WorkerStarting("no compression worker free") from None
         try:
-            return self._run_on(child, _Job(bytes(body), path, provider, wire_format, model))
+            return self._run_on(child, bytes(body), path, provider, wire_format, model)
         finally:
             self._idle.put(self._current(child))
 
@@ -284,7 +296,15 @@ class ProcessCompressor:
         logger.warning("compression worker %s %s; restarting it", child.pid, why)
         child.kill()
 
-    def _run_on(self, child: _Child, job: _Job) -> Any:
+    def _run_on(
+        self,
+        child: _Child,
+        body: bytes,
+        path: str | None,
+        provider: str | None,
+        wire_format: str | None,
+        model: str | None,
+    ) -> Any:
         deadline = current_deadline()
         limit = self.hang_timeout_s
         start = time.monotonic()
@@ -302,6 +322,7 @@ class ProcessCompressor:
                 if not child.process.is_alive():
                     self._replace(child, "died while starting")
                 raise WorkerStarting("compression worker is still loading")
+        job = _Job(body, path, provider, wire_format, model, left())
         try:
             child.conn.send(job)
         except (OSError, ValueError):
@@ -315,6 +336,8 @@ class ProcessCompressor:
             if wait([child.conn, child.process.sentinel], step):
                 return self._reply(child)
         hung = deadline is None or not deadline.expired()
+        if not hung and wait([child.conn, child.process.sentinel], self.kill_grace_s):
+            return self._reply(child)  # stopped at its own checkpoint: "cancelled", no restart
         self._replace(child, "hung" if hung else "ran past its deadline")
         if hung:
             raise WorkerHung("compression worker hung")
@@ -330,4 +353,6 @@ class ProcessCompressor:
             raise WorkerCrashed("compression worker crashed") from None
         if kind == "ok":
             return value
+        if kind == "cancelled":
+            raise Cancelled()
         raise RuntimeError(f"compression failed in worker: {value}")

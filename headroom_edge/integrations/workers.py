@@ -160,8 +160,7 @@ class WorkerPool:
             return result
         finally:
             self.admission.finished(job_id, completed=completed)
-            if completed:
-                self._shed_hopeless()
+            self._shed_hopeless()
 
     def _shed_hopeless(self) -> None:
         """Drop queued jobs that the updated cost model says cannot make their deadline; their

@@ -121,3 +121,27 @@ def test_proxy_survives_a_worker_crash_with_requests_in_flight(
         assert client.models.list() is not None  # the proxy itself is fine
         assert children.wait_ready(180)
         assert ask("What animal is this?") == "full_low"  # compression resumed
+
+
+def test_past_the_deadline_the_child_stops_at_its_checkpoint_without_a_restart(jpeg: bytes) -> None:
+    """The child runs the job under the caller's deadline, so OCR stops between batches and the
+    child stays (no model reload); only a child that ignores it is killed."""
+    from headroom_edge.runtime.cancel import Cancelled, Deadline, deadline_scope
+    from tests.factories import document_png
+
+    pool = ProcessCompressor(processes=1, kill_grace_s=30.0)
+    pool.start()
+    try:
+        assert pool.wait_ready(180)
+        pid = pool.pids
+        page = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": [
+            {"type": "text", "text": "Transcribe the text in this document."},
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,"
+                                                + base64.b64encode(document_png()).decode()}}]}]})
+        with deadline_scope(Deadline.after(0.05)), pytest.raises(Cancelled):
+            pool.compress_body(page.encode(), wire_format="openai_chat")
+        assert pool.restarts == 0 and pool.pids == pid
+        out = pool.compress_body(page.encode(), wire_format="openai_chat")  # no deadline: reads it
+        assert out.result.images[0].technique.value == "transcode"
+    finally:
+        pool.close()
