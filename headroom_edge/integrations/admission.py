@@ -6,11 +6,25 @@ pool asks :class:`Admission` before queueing a job and sheds it *at once* when t
 finish time (the work already queued ahead of it, spread over the workers, plus its own cost)
 is past the budget.
 
-The cost of a job is learned, not configured: an exponentially weighted average of seconds per
-body byte over finished jobs (bytes stand for image size: a body that reaches the pool is almost
-all image data; the technique the decision picks is what makes pages of text cost more per byte,
-and that shows up in the observed rate). Before anything finished there is no estimate and jobs
-are admitted, except that running jobs' elapsed time is a lower bound on what a job costs.
+The cost of a job is learned, not configured, as seconds per body byte (a body that reaches the
+pool is almost all image data; the technique the decision picks is what makes pages of text
+cost more per byte, and that shows up in the observed rate):
+
+* finished jobs feed an exponentially weighted average (``smoothing``);
+* jobs stopped at their deadline cost *at least* their time: that lower bound becomes a floor
+  under the estimate which halves every ``floor_half_life_s`` (a burst whose jobs all run out of
+  budget must raise the estimate, or every later job waits its whole budget too; and it must
+  wear off, or nothing would ever be tried again);
+* when the estimate says no but a worker is idle and no other probe runs, the job is admitted
+  as a *probe* with a short deadline (``probe_s``): that is how the estimate learns that work got
+  cheaper again, and a wrong guess costs ``probe_s``, not a budget. A probe that finishes clears
+  the floor.
+
+Before anything finished there is no estimate and jobs are admitted; running jobs' elapsed time
+is then a lower bound on what a job costs.
+
+Limitation: one rate for all work. Cheap and expensive jobs of the same size are estimated by
+what finished last; the deadlines keep the cost of a wrong estimate inside the budget.
 """
 
 from __future__ import annotations
@@ -28,7 +42,17 @@ class _Job:
     size: int
     estimate: float
     deadline: float | None = None
+    probe: bool = False
     started: float | None = None
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """An admitted job: its id in the book and the seconds it may take (its deadline)."""
+
+    job_id: int
+    budget_s: float | None
+    probe: bool = False
 
 
 @dataclass
@@ -40,8 +64,14 @@ class Admission:
 
     workers: int
     smoothing: float = 0.3
-    """Weight of the newest observation in the seconds-per-byte average."""
+    """Weight of the newest finished job in the seconds-per-byte average."""
+    probe_s: float = 1.0
+    """Deadline of a probe (a job admitted against the estimate because a worker is idle)."""
+    floor_half_life_s: float = 2.0
+    """How fast the lower bound learned from jobs stopped at their deadline wears off."""
     _rate: float | None = None
+    _floor: float | None = None
+    _floor_at: float = 0.0
     _jobs: dict[int, _Job] = field(default_factory=dict)
     _next_id: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -55,9 +85,10 @@ class Admission:
         """Predicted running time of a registered job (checked when it reaches a worker)."""
         with self._lock:
             job = self._jobs.get(job_id)
-            if job is None or self._rate is None:
+            rate = self._effective_rate(time.monotonic())
+            if job is None or rate is None or job.probe:
                 return None
-            return self._rate * max(MIN_BYTES, job.size)
+            return rate * max(MIN_BYTES, job.size)
 
     def predict_finish(self, size: int) -> float | None:
         """Predicted seconds from now until a job of ``size`` submitted now would finish."""
@@ -68,17 +99,24 @@ class Admission:
                 return None
             return self._wait(now) + own
 
-    def admit(self, size: int, budget_s: float | None) -> int | None:
-        """Register the job and return its id, or None when it cannot finish in ``budget_s``."""
+    def admit(self, size: int, budget_s: float | None) -> Ticket | None:
+        """Register the job, or return None when it cannot finish in ``budget_s``."""
         with self._lock:
             now = time.monotonic()
             own = self._estimate(size, now)
-            if budget_s is not None and own is not None and self._wait(now) + own > budget_s:
-                return None
+            fits = budget_s is None or own is None or self._wait(now) + own <= budget_s
+            probe = False
+            if not fits:
+                idle = len(self._jobs) < self.workers
+                if not idle or any(j.probe for j in self._jobs.values()):
+                    return None
+                probe = True
+                budget_s = min(budget_s, self.probe_s) if budget_s is not None else self.probe_s
             job_id = self._next_id
             self._next_id += 1
-            self._jobs[job_id] = _Job(size, own or 0.0, None if budget_s is None else now + budget_s)
-            return job_id
+            deadline = None if budget_s is None else now + budget_s
+            self._jobs[job_id] = _Job(size, own or 0.0, deadline, probe)
+            return Ticket(job_id, budget_s, probe)
 
     def hopeless(self) -> list[int]:
         """Queued jobs that can no longer finish by their deadline, in queue order.
@@ -88,14 +126,15 @@ class Admission:
         of each waiting for its turn only to be dropped.
         """
         with self._lock:
-            if self._rate is None:
-                return []
             now = time.monotonic()
+            rate = self._effective_rate(now)
+            if rate is None:
+                return []
             ahead = 0.0
             idle = self.workers
             queued: list[tuple[int, _Job, float]] = []
             for job_id, job in self._jobs.items():
-                cost = self._rate * max(MIN_BYTES, job.size)
+                cost = rate * max(MIN_BYTES, job.size)
                 if job.started is None:
                     queued.append((job_id, job, cost))
                 else:
@@ -104,7 +143,7 @@ class Admission:
             out: list[int] = []
             for job_id, job, cost in queued:
                 wait = 0.0 if idle > 0 else ahead / self.workers
-                if job.deadline is not None and now + wait + cost > job.deadline:
+                if not job.probe and job.deadline is not None and now + wait + cost > job.deadline:
                     out.append(job_id)
                     continue
                 idle -= 1
@@ -118,38 +157,45 @@ class Admission:
                 job.started = time.monotonic()
 
     def finished(self, job_id: int, *, completed: bool) -> None:
-        """Drop the job from the book and learn from it: a ``completed`` job's time is its
-        cost; a job stopped early (deadline, error) cost *at least* its time, so it can only
-        raise the rate. Without that, a burst whose jobs all run out of budget would never
-        teach the model anything and every later job would wait its full budget too."""
+        """Drop the job from the book and learn from it (see the module docstring)."""
         with self._lock:
             job = self._jobs.pop(job_id, None)
             if job is None or job.started is None:
                 return
-            rate = (time.monotonic() - job.started) / max(MIN_BYTES, job.size)
-            if self._rate is None:
-                self._rate = rate
-            elif completed:
-                self._rate += self.smoothing * (rate - self._rate)
-            else:
-                self._rate = max(self._rate, rate)
+            now = time.monotonic()
+            rate = (now - job.started) / max(MIN_BYTES, job.size)
+            if completed:
+                self._rate = rate if self._rate is None else self._rate + self.smoothing * (rate - self._rate)
+                if job.probe:
+                    self._floor = None
+                return
+            current = self._effective_rate(now)
+            if current is None or rate > current:
+                self._floor, self._floor_at = rate, now
+
+    def _effective_rate(self, now: float) -> float | None:
+        floor = None
+        if self._floor is not None:
+            floor = self._floor * 0.5 ** ((now - self._floor_at) / self.floor_half_life_s)
+        if self._rate is None:
+            return floor
+        return self._rate if floor is None else max(self._rate, floor)
 
     def _estimate(self, size: int, now: float) -> float | None:
-        longest_running = max(
-            (now - j.started for j in self._jobs.values() if j.started is not None), default=None
-        )
-        if self._rate is None:
-            return longest_running
-        return self._rate * max(MIN_BYTES, size)
+        rate = self._effective_rate(now)
+        if rate is not None:
+            return rate * max(MIN_BYTES, size)
+        return max((now - j.started for j in self._jobs.values() if j.started is not None), default=None)
 
     def _wait(self, now: float) -> float:
         """Time until a worker is free for a new job: zero while one is idle, else the work
         left in the book spread over the workers."""
         if len(self._jobs) < self.workers:
             return 0.0
+        rate = self._effective_rate(now)
         left = 0.0
         for job in self._jobs.values():
-            cost = self._rate * max(MIN_BYTES, job.size) if self._rate is not None else job.estimate
+            cost = rate * max(MIN_BYTES, job.size) if rate is not None else job.estimate
             if job.started is not None:
                 cost = max(0.0, cost - (now - job.started))
             left += cost

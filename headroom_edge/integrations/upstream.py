@@ -32,6 +32,7 @@ from starlette.types import Message, Receive, Scope, Send
 from headroom_edge.integrations.errors import send_json_error
 from headroom_edge.integrations.metrics import Metrics
 from headroom_edge.integrations.routes import DEFAULT_ROUTES, match_route
+from headroom_edge.integrations.timeouts import BodyStalled
 
 logger = logging.getLogger("headroom_edge.proxy")
 
@@ -254,6 +255,9 @@ class Forwarder:
         except _ClientGone:
             ex.status = 499
             return
+        except BodyStalled:
+            ex.status = 408  # answered by BodyReadTimeout, outside; recorded here for the log
+            raise
         except httpx.TransportError as exc:
             self.metrics.count_upstream_error(upstream.name, "unreachable")
             await _error(send, ex, 502, "upstream_unreachable", _describe(upstream, exc, "failed"))

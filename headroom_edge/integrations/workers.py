@@ -8,7 +8,9 @@ it must never make an LLM call slower than sending it uncompressed would. So the
 * refuses a job at once when that is full (:class:`Shed` with reason ``"queue_full"``), and at
   once when :class:`~headroom_edge.integrations.admission.Admission` predicts it would not
   finish inside its budget behind the work already queued (``"over_budget"``): waiting a whole
-  budget only to send the request uncompressed anyway is the worst of both;
+  budget only to send the request uncompressed anyway is the worst of both (an idle worker
+  still takes such a job now and then as a short-deadline *probe*, to notice when work got
+  cheap again);
 * gives each job a time budget covering queueing plus running; when it runs out the caller gets
   :class:`Shed` (``"time_budget"``) and goes on uncompressed. A job still queued is cancelled; a
   job that reaches a worker too late to finish is dropped there (``"over_budget"``, the caller
@@ -63,6 +65,7 @@ class WorkerPool:
         time_budget_s: float | None = 10.0,
         *,
         name: str = "headroom",
+        admission: Admission | None = None,
     ) -> None:
         workers = default_workers() if max_workers is None else max_workers
         if workers < 1:
@@ -74,7 +77,7 @@ class WorkerPool:
         self.max_workers = workers
         self.queue_limit = queue_limit
         self.time_budget_s = time_budget_s
-        self.admission = Admission(workers)
+        self.admission = admission or Admission(workers)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
         self._lock = threading.Lock()
         self._in_flight = 0
@@ -109,10 +112,11 @@ class WorkerPool:
         with self._lock:
             if self._in_flight >= self.capacity:
                 raise Shed(QUEUE_FULL)
-            job_id = self.admission.admit(size, budget)
-            if job_id is None:
+            ticket = self.admission.admit(size, budget)
+            if ticket is None:
                 raise Shed(OVER_BUDGET)
             self._in_flight += 1
+        job_id, budget = ticket.job_id, ticket.budget_s  # a probe runs on a shorter deadline
         deadline = Deadline.after(budget)
         try:
             future: Future[T] = self._executor.submit(self._execute, job_id, deadline, fn, args)

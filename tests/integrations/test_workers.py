@@ -188,3 +188,38 @@ def test_jobs_queued_before_the_cost_was_known_are_shed_when_it_is() -> None:
     for _, waited in results[2:]:
         assert waited < first_done + 0.2  # shed when the first finished, not when the second did
     assert pool.in_flight == 0
+
+
+def test_after_overload_an_idle_worker_probes_with_a_short_deadline_and_recovers() -> None:
+    """Jobs stopped at their deadline raise the estimate; an idle worker still takes one job
+    as a probe with ``probe_s`` as its deadline: expensive work is cut after ``probe_s`` (not
+    a whole budget), cheap work finishes and clears the raised estimate."""
+    from headroom_edge.integrations.admission import Admission
+
+    pool = WorkerPool(max_workers=1, queue_limit=4, time_budget_s=0.5,
+                      admission=Admission(1, probe_s=0.2, floor_half_life_s=60.0))
+    size = 200_000
+
+    async def timed(seconds: float, size: int = size) -> tuple[str, float]:
+        for _ in range(200):  # let a job that was cut finish stopping
+            if pool.in_flight == 0:
+                break
+            await asyncio.sleep(0.005)
+        start = time.monotonic()
+        try:
+            await pool.run(_spin, seconds, size_hint=size)
+            return "done", time.monotonic() - start
+        except Shed as shed:
+            return shed.reason, time.monotonic() - start
+
+    async def main() -> list[tuple[str, float]]:
+        # the first, half the size, teaches >= 0.5 s per 100 kB: the second estimates to >= 1 s
+        return [await timed(30.0, size // 2), await timed(30.0), await timed(0.02), await timed(0.02)]
+
+    try:
+        (first, first_s), (probe, probe_s), (cheap, _), (after, _) = asyncio.run(main())
+    finally:
+        pool.close(wait=True)
+    assert first == "time_budget" and first_s >= 0.5  # blind: ran its whole budget, then stopped
+    assert probe == "time_budget" and probe_s < 0.5  # estimated over budget: a 0.2 s probe
+    assert cheap == "done" and after == "done"  # the cheap probe finished: admitted normally again
