@@ -20,8 +20,9 @@ cost more per byte, and that shows up in the observed rate):
   cheaper again, and a wrong guess costs ``probe_s``, not a budget. A probe that finishes clears
   the floor.
 
-Before anything finished there is no estimate and jobs are admitted; running jobs' elapsed time
-is then a lower bound on what a job costs.
+Running jobs' elapsed time is a live lower bound on the rate, and a queued job re-checks itself
+while it waits (:meth:`Admission.is_hopeless`), so the jobs admitted in the first moment of a
+burst, before anything was known, are shed as soon as the first page shows what pages cost.
 
 Limitation: one rate for all work. Cheap and expensive jobs of the same size are estimated by
 what finished last; the deadlines keep the cost of a wrong estimate inside the budget.
@@ -150,6 +151,10 @@ class Admission:
                 ahead += cost
             return out
 
+    def is_hopeless(self, job_id: int) -> bool:
+        """Whether this queued job can no longer make its deadline (False once it runs)."""
+        return job_id in self.hopeless()
+
     def started(self, job_id: int) -> None:
         with self._lock:
             job = self._jobs.get(job_id)
@@ -174,18 +179,22 @@ class Admission:
                 self._floor, self._floor_at = rate, now
 
     def _effective_rate(self, now: float) -> float | None:
-        floor = None
+        """The learned rate, raised by the decaying floor and by what running jobs have spent
+        so far (a job that has run 3 s on 200 kB proves the rate is at least that, long before
+        it finishes: the queue behind it is judged by that, not by yesterday's photos)."""
+        candidates = [] if self._rate is None else [self._rate]
         if self._floor is not None:
-            floor = self._floor * 0.5 ** ((now - self._floor_at) / self.floor_half_life_s)
-        if self._rate is None:
-            return floor
-        return self._rate if floor is None else max(self._rate, floor)
+            candidates.append(self._floor * 0.5 ** ((now - self._floor_at) / self.floor_half_life_s))
+        candidates.extend(
+            (now - j.started) / max(MIN_BYTES, j.size)
+            for j in self._jobs.values()
+            if j.started is not None and not j.probe
+        )
+        return max(candidates) if candidates else None
 
     def _estimate(self, size: int, now: float) -> float | None:
         rate = self._effective_rate(now)
-        if rate is not None:
-            return rate * max(MIN_BYTES, size)
-        return max((now - j.started for j in self._jobs.values() if j.started is not None), default=None)
+        return None if rate is None else rate * max(MIN_BYTES, size)
 
     def _wait(self, now: float) -> float:
         """Time until a worker is free for a new job: zero while one is idle, else the work

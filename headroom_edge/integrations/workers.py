@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
@@ -40,6 +41,8 @@ T = TypeVar("T")
 QUEUE_FULL = "queue_full"
 TIME_BUDGET = "time_budget"
 OVER_BUDGET = "over_budget"
+RECHECK_S = 0.1
+"""How often a queued job asks whether it can still finish in time."""
 
 
 class Shed(Exception):
@@ -128,7 +131,7 @@ class WorkerPool:
             self._waiting[job_id] = future
         future.add_done_callback(partial(self._done, job_id))
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), timeout=budget)
+            return await self._await(job_id, future, budget)
         except asyncio.TimeoutError:
             deadline.cancel()
             with self._lock:
@@ -140,8 +143,28 @@ class WorkerPool:
                 self._shed_early.discard(job_id)
             if shed_early and future.cancelled():
                 raise Shed(OVER_BUDGET) from None  # dropped from the queue by _shed_hopeless
-            deadline.cancel()  # the request itself went away: so does its compression
+            future.cancel()  # the request itself went away: so does its compression,
+            deadline.cancel()  # queued or running
             raise
+
+    async def _await(self, job_id: int, future: Future[T], budget: float | None) -> T:
+        """Wait for the job up to ``budget``; while it is still queued, re-check every
+        :data:`RECHECK_S` whether it can still make its deadline (shed it at once if not)."""
+        waiting = asyncio.wrap_future(future)
+        end = None if budget is None else time.monotonic() + budget
+        while True:
+            step = RECHECK_S if end is None else min(RECHECK_S, max(0.0, end - time.monotonic()))
+            done, _ = await asyncio.wait({waiting}, timeout=step)
+            if done:
+                return waiting.result()
+            if end is not None and time.monotonic() >= end:
+                waiting.cancel()
+                raise asyncio.TimeoutError()
+            with self._lock:
+                queued = job_id in self._waiting
+            if queued and self.admission.is_hopeless(job_id) and future.cancel():
+                waiting.cancel()
+                raise Shed(OVER_BUDGET)
 
     def _execute(self, job_id: int, deadline: Deadline, fn: Callable[..., T], args: tuple) -> T:
         """The job on its worker thread, under its deadline."""

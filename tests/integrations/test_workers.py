@@ -45,7 +45,8 @@ def test_sheds_beyond_workers_plus_queue_and_cancels_queued_on_budget() -> None:
         assert full.value.reason == "queue_full"
         with pytest.raises(Shed) as late:
             await queued
-        assert late.value.reason == "time_budget"
+        # shed once the running job's time shows it cannot fit, or at the latest at its budget
+        assert late.value.reason in ("over_budget", "time_budget")
         release.set()
         return [await running]
 
@@ -223,3 +224,29 @@ def test_after_overload_an_idle_worker_probes_with_a_short_deadline_and_recovers
     assert first == "time_budget" and first_s >= 0.5  # blind: ran its whole budget, then stopped
     assert probe == "time_budget" and probe_s < 0.5  # estimated over budget: a 0.2 s probe
     assert cheap == "done" and after == "done"  # the cheap probe finished: admitted normally again
+
+
+def test_a_blind_first_wave_is_shed_while_the_first_job_runs() -> None:
+    """Nothing known yet, five expensive jobs at once: all are admitted, but as the running
+    one's elapsed time shows what such a job costs, the queued ones re-check and are shed
+    well before their budget (instead of all waiting for it, as before issue 11)."""
+    pool = WorkerPool(max_workers=1, queue_limit=8, time_budget_s=1.0)
+
+    async def timed() -> tuple[str, float]:
+        start = time.monotonic()
+        try:
+            await pool.run(_spin, 30.0, size_hint=100_000)
+            return "done", time.monotonic() - start
+        except Shed as shed:
+            return shed.reason, time.monotonic() - start
+
+    async def main() -> list[tuple[str, float]]:
+        return list(await asyncio.gather(*(timed() for _ in range(5))))
+
+    try:
+        results = asyncio.run(main())
+    finally:
+        pool.close(wait=True)
+    assert results[0][0] == "time_budget"  # the one that ran: stopped at its budget
+    for reason, waited in results[1:]:
+        assert reason == "over_budget" and waited < 0.8, results
