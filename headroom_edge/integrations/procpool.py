@@ -36,6 +36,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from headroom_edge.config import CompressionConfig
+from headroom_edge.integrations.metrics import Metrics
 from headroom_edge.runtime.cancel import Cancelled, Deadline, current_deadline, deadline_scope
 
 logger = logging.getLogger("headroom_edge.procpool")
@@ -184,6 +185,7 @@ class ProcessCompressor:
         hang_timeout_s: float | None = 120.0,
         start_timeout_s: float = 120.0,
         kill_grace_s: float = KILL_GRACE_S,
+        metrics: Metrics | None = None,
         start_method: str | None = None,
     ) -> None:
         if processes < 1:
@@ -197,6 +199,7 @@ class ProcessCompressor:
         self.hang_timeout_s = hang_timeout_s
         self.start_timeout_s = start_timeout_s
         self.kill_grace_s = kill_grace_s
+        self.metrics = metrics
         self.restarts = 0
         """Children replaced after a crash, hang or deadline kill (for metrics and tests)."""
         self._idle: queue.Queue[_Child] = queue.Queue()
@@ -292,8 +295,10 @@ class ProcessCompressor:
         self.restarts += 1
         return self._start()
 
-    def _replace(self, child: _Child, why: str) -> None:
+    def _replace(self, child: _Child, reason: str, why: str) -> None:
         logger.warning("compression worker %s %s; restarting it", child.pid, why)
+        if self.metrics is not None:
+            self.metrics.count_worker_restart(reason)
         child.kill()
 
     def _run_on(
@@ -320,13 +325,13 @@ class ProcessCompressor:
             budget = left()
             if not child.wait_ready(0.0 if budget is None else max(0.0, budget)):
                 if not child.process.is_alive():
-                    self._replace(child, "died while starting")
+                    self._replace(child, "crashed", "died while starting")
                 raise WorkerStarting("compression worker is still loading")
         job = _Job(body, path, provider, wire_format, model, left())
         try:
             child.conn.send(job)
         except (OSError, ValueError):
-            self._replace(child, "lost its pipe")
+            self._replace(child, "crashed", "lost its pipe")
             raise WorkerCrashed("compression worker is gone") from None
         while True:
             remaining = left()
@@ -338,7 +343,10 @@ class ProcessCompressor:
         hung = deadline is None or not deadline.expired()
         if not hung and wait([child.conn, child.process.sentinel], self.kill_grace_s):
             return self._reply(child)  # stopped at its own checkpoint: "cancelled", no restart
-        self._replace(child, "hung" if hung else "ran past its deadline")
+        if hung:
+            self._replace(child, "hung", "hung")
+        else:
+            self._replace(child, "deadline", "ran past its deadline")
         if hung:
             raise WorkerHung("compression worker hung")
         raise Cancelled()
@@ -349,7 +357,7 @@ class ProcessCompressor:
         except (EOFError, OSError):
             code = child.process.exitcode
             child.process.join(timeout=1)
-            self._replace(child, f"crashed (exit code {child.process.exitcode or code})")
+            self._replace(child, "crashed", f"crashed (exit code {child.process.exitcode or code})")
             raise WorkerCrashed("compression worker crashed") from None
         if kind == "ok":
             return value

@@ -49,7 +49,7 @@ def create_proxy_app(
     if compressor is None and settings.image_optimize:
         if settings.isolate_workers:
             compressor = children = ProcessCompressor(
-                settings.compression_config(), processes=settings.workers
+                settings.compression_config(), processes=settings.workers, metrics=metrics
             )
         else:
             from headroom_edge.compressor import ImageCompressor

@@ -20,6 +20,7 @@ import openai
 import pytest
 
 from headroom_edge.integrations import ProxySettings, create_proxy_app
+from headroom_edge.integrations.metrics import Metrics
 from headroom_edge.integrations.procpool import ProcessCompressor, WorkerCrashed, WorkerHung
 from tests.integrations.crashing_compressor import CRASH, HANG, crashing_factory
 from tests.integrations.fake_provider import Recorder
@@ -38,7 +39,8 @@ def _body(jpeg: bytes, question: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def children() -> Iterator[ProcessCompressor]:
-    pool = ProcessCompressor(processes=2, factory=crashing_factory, hang_timeout_s=3.0)
+    pool = ProcessCompressor(processes=2, factory=crashing_factory, hang_timeout_s=3.0,
+                             metrics=Metrics())
     pool.start()
     assert pool.wait_ready(180)
     yield pool
@@ -58,6 +60,8 @@ def test_segfault_raises_worker_crashed_and_the_child_is_replaced(
     with pytest.raises(WorkerCrashed):
         children.compress_body(_body(jpeg, f"{CRASH.decode()} what is this?"))
     assert children.restarts == restarts + 1
+    assert children.metrics is not None
+    assert children.metrics.value("headroom_worker_restarts_total", reason="crashed") >= 1
     assert children.wait_ready(180)
     after = set(children.pids)
     assert len(after) == 2 and after != before
