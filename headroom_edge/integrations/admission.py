@@ -10,7 +10,9 @@ The cost of a job is learned, not configured, as seconds per body byte (a body t
 pool is almost all image data; the technique the decision picks is what makes pages of text
 cost more per byte, and that shows up in the observed rate):
 
-* finished jobs feed an exponentially weighted average (``smoothing``);
+* finished jobs feed an exponentially weighted average (``smoothing``), used to judge the
+  queue; a job that would start on an idle worker is judged only by the two bounds below (a
+  finished photo's rate, scaled up to a big page, is no evidence that the page cannot fit);
 * jobs stopped at their deadline cost *at least* their time: that lower bound becomes a floor
   under the estimate which halves every ``floor_half_life_s`` (a burst whose jobs all run out of
   budget must raise the estimate, or every later job waits its whole budget too; and it must
@@ -83,10 +85,11 @@ class Admission:
             return self._estimate(size, time.monotonic())
 
     def estimate_alone(self, job_id: int) -> float | None:
-        """Predicted running time of a registered job (checked when it reaches a worker)."""
+        """Running time of a registered job as judged when it reaches a worker: only by the
+        evidence of jobs that ran out of time (see :meth:`admit`), None without any."""
         with self._lock:
             job = self._jobs.get(job_id)
-            rate = self._effective_rate(time.monotonic())
+            rate = self._alone_rate(time.monotonic())
             if job is None or rate is None or job.probe:
                 return None
             return rate * max(MIN_BYTES, job.size)
@@ -105,10 +108,16 @@ class Admission:
         with self._lock:
             now = time.monotonic()
             own = self._estimate(size, now)
+            idle = len(self._jobs) < self.workers
+            if idle:
+                # Alone on a free worker, only evidence of jobs that did NOT finish in time
+                # counts: the finished-job average extrapolated by size (a small photo's rate
+                # applied to a big page) must not refuse work that would fit.
+                alone = self._alone_rate(now)
+                own = None if alone is None else alone * max(MIN_BYTES, size)
             fits = budget_s is None or own is None or self._wait(now) + own <= budget_s
             probe = False
             if not fits:
-                idle = len(self._jobs) < self.workers
                 if not idle or any(j.probe for j in self._jobs.values()):
                     return None
                 probe = True
@@ -182,7 +191,14 @@ class Admission:
         """The learned rate, raised by the decaying floor and by what running jobs have spent
         so far (a job that has run 3 s on 200 kB proves the rate is at least that, long before
         it finishes: the queue behind it is judged by that, not by yesterday's photos)."""
-        candidates = [] if self._rate is None else [self._rate]
+        alone = self._alone_rate(now)
+        if self._rate is None:
+            return alone
+        return self._rate if alone is None else max(self._rate, alone)
+
+    def _alone_rate(self, now: float) -> float | None:
+        """The decaying floor and running jobs' elapsed time, without the finished-job average."""
+        candidates = []
         if self._floor is not None:
             candidates.append(self._floor * 0.5 ** ((now - self._floor_at) / self.floor_half_life_s))
         candidates.extend(
