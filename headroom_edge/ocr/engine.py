@@ -27,7 +27,7 @@ from headroom_edge.ocr.imageprep import as_rgb
 from headroom_edge.ocr.layout import group_lines
 from headroom_edge.ocr.models import OcrModelFiles, OcrUnavailableError, locate_models
 from headroom_edge.ocr.recognizer import RecognizerParams, TextRecognizer, load_charset
-from headroom_edge.runtime.cancel import checkpoint
+from headroom_edge.runtime.cancel import CancellableSession, checkpoint
 from headroom_edge.runtime.onnx import DeviceUnavailableError, SessionOptions, create_session
 
 READ_MAX_SIDE = 1280
@@ -144,7 +144,8 @@ class OcrEngine:
 
     def _session(self, path: Path) -> ort.InferenceSession:
         try:
-            return create_session(path, self.session_options)
+            # Cancellable: a caller that gave up also ends a detector run already under way.
+            return CancellableSession(create_session(path, self.session_options))  # type: ignore[return-value]
         except DeviceUnavailableError:
             raise
         except Exception as exc:  # onnxruntime raises its own types for bad files

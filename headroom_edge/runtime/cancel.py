@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class Cancelled(BaseException):
@@ -37,6 +38,8 @@ class Deadline:
 
     at: float | None = None
     _cancelled: threading.Event = field(default_factory=threading.Event, repr=False)
+    _callbacks: list[Callable[[], None]] = field(default_factory=list, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def after(cls, seconds: float | None) -> Deadline:
@@ -44,6 +47,33 @@ class Deadline:
 
     def cancel(self) -> None:
         self._cancelled.set()
+        with self._lock:
+            callbacks = list(self._callbacks)
+        for callback in callbacks:
+            callback()
+
+    @contextmanager
+    def on_expiry(self, callback: Callable[[], None]) -> Iterator[None]:
+        """Call ``callback`` (from another thread) if the deadline passes or the job is
+        cancelled while the block runs: for work that cannot reach a checkpoint on its own, such
+        as one long ONNX run (see :class:`CancellableSession`)."""
+        if self.expired():
+            callback()
+        with self._lock:
+            self._callbacks.append(callback)
+        timer = None
+        left = self.remaining()
+        if left is not None:
+            timer = threading.Timer(max(0.0, left), callback)
+            timer.daemon = True
+            timer.start()
+        try:
+            yield
+        finally:
+            if timer is not None:
+                timer.cancel()
+            with self._lock:
+                self._callbacks.remove(callback)
 
     @property
     def cancelled(self) -> bool:
@@ -84,3 +114,40 @@ def checkpoint() -> None:
     deadline = _CURRENT.get()
     if deadline is not None and deadline.expired():
         raise Cancelled()
+
+
+class CancellableSession:
+    """An onnxruntime session whose ``run`` stops when the current job's deadline passes.
+
+    One detector run on a full page takes seconds and has no checkpoint inside; onnxruntime
+    can end a run from another thread through ``RunOptions.terminate``, which this sets when the
+    deadline expires (raising :class:`Cancelled` instead of the runtime's error). Without a
+    deadline it is the plain session. Everything else is the wrapped session's.
+    """
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+
+    def run(self, output_names: Any, input_feed: Any, run_options: Any = None) -> Any:
+        deadline = _CURRENT.get()
+        if deadline is None:
+            return self._session.run(output_names, input_feed, run_options)
+        checkpoint()
+        if run_options is None:
+            import onnxruntime as ort
+
+            run_options = ort.RunOptions()
+
+        def stop() -> None:
+            run_options.terminate = True
+
+        with deadline.on_expiry(stop):
+            try:
+                return self._session.run(output_names, input_feed, run_options)
+            except Exception:
+                if deadline.expired():
+                    raise Cancelled() from None
+                raise
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)

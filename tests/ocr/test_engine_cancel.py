@@ -62,3 +62,20 @@ class _SessionProxy:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._inner, name)
+
+
+def test_a_detector_run_already_under_way_is_ended_at_the_deadline(engine: OcrEngine) -> None:
+    """The detector's one ONNX run on a big page has no checkpoint inside: onnxruntime's
+    RunOptions.terminate ends it when the deadline passes (compared in the same run with the
+    uninterrupted detection of the same page)."""
+    import time
+
+    page = document(2000, 2600, size=30)
+    start = time.perf_counter()
+    engine.detect(page, max_side=2600)
+    full = time.perf_counter() - start
+    start = time.perf_counter()
+    with deadline_scope(Deadline.after(full / 10)), pytest.raises(Cancelled):
+        engine.detect(page, max_side=2600)
+    assert time.perf_counter() - start < full / 2
+    assert engine.detect(document()).boxes  # the session is fine afterwards

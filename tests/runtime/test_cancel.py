@@ -43,3 +43,23 @@ def test_cancelled_is_not_swallowed_by_except_exception() -> None:
             checkpoint()
         except Exception:  # what the pipeline's fail-open handlers catch
             pytest.fail("Cancelled must pass through except Exception")
+
+
+def test_on_expiry_fires_at_the_deadline_or_on_cancel_and_not_after_the_block() -> None:
+    import threading
+
+    fired = threading.Event()
+    deadline = Deadline.after(0.05)
+    with deadline.on_expiry(fired.set):
+        assert fired.wait(2.0)
+    late = threading.Event()
+    never = Deadline.after(None)
+    with never.on_expiry(late.set):
+        never.cancel()
+    assert late.is_set()
+    after = threading.Event()
+    ok = Deadline.after(0.05)
+    with ok.on_expiry(after.set):
+        pass
+    time.sleep(0.1)
+    assert not after.is_set()
