@@ -14,7 +14,8 @@ a pipe:
   job under the same deadline and stops at its next OCR checkpoint; one that does not within
   :data:`KILL_GRACE_S` is killed and replaced. A job past ``hang_timeout_s`` gets its child
   killed and raises :class:`WorkerHung`;
-* while a replacement is still loading, jobs for it raise :class:`WorkerStarting` at once.
+* while a replacement is still loading, jobs for it raise :class:`WorkerStarting` at once (at
+  startup a job may wait, within its deadline, for the first children to load).
 
 It keeps the thread :class:`~headroom_edge.integrations.workers.WorkerPool` in front: the pool
 does admission, budgets and shedding; each of its threads blocks on one child (so ``processes``
@@ -142,7 +143,7 @@ def _warm_up(compressor: Any) -> None:
 class _Child:
     """One child process, its pipe, and whether it has finished loading."""
 
-    def __init__(self, ctx: Any, factory: Callable[..., Any], config: Any) -> None:
+    def __init__(self, ctx: Any, factory: Callable[..., Any], config: Any, initial: bool) -> None:
         self.conn, child_end = ctx.Pipe(duplex=True)
         self.process = ctx.Process(
             target=_child_main, args=(child_end, factory, config), daemon=True, name="headroom-worker"
@@ -150,6 +151,9 @@ class _Child:
         self.process.start()
         child_end.close()
         self.ready = False
+        self.initial = initial
+        """Started with the pool: a job may wait (within its deadline) for it to load. A
+        replacement after a crash is not waited for: jobs fail open until it is ready."""
 
     def wait_ready(self, timeout: float) -> bool:
         if self.ready:
@@ -221,7 +225,7 @@ class ProcessCompressor:
             # when this process starts its forkserver; a no-op once one runs).
             self._ctx.set_forkserver_preload(["headroom_edge.compressor"])
         for _ in range(self.processes):
-            self._idle.put(self._start())
+            self._idle.put(self._start(initial=True))
 
     # -- BodyCompressor --------------------------------------------------------------------
     @staticmethod
@@ -278,8 +282,8 @@ class ProcessCompressor:
             child.kill()
 
     # -- internals -------------------------------------------------------------------------
-    def _start(self) -> _Child:
-        child = _Child(self._ctx, self.factory, self.config)
+    def _start(self, initial: bool = False) -> _Child:
+        child = _Child(self._ctx, self.factory, self.config, initial)
         with self._lock:
             self._all.add(child)
         return child
@@ -322,7 +326,7 @@ class ProcessCompressor:
             return remaining
 
         if not child.ready:
-            budget = left()
+            budget = left() if child.initial else 0.0
             if not child.wait_ready(0.0 if budget is None else max(0.0, budget)):
                 if not child.process.is_alive():
                     self._replace(child, "crashed", "died while starting")

@@ -21,7 +21,12 @@ import pytest
 
 from headroom_edge.integrations import ProxySettings, create_proxy_app
 from headroom_edge.integrations.metrics import Metrics
-from headroom_edge.integrations.procpool import ProcessCompressor, WorkerCrashed, WorkerHung
+from headroom_edge.integrations.procpool import (
+    ProcessCompressor,
+    WorkerCrashed,
+    WorkerHung,
+    WorkerStarting,
+)
 from tests.integrations.crashing_compressor import CRASH, HANG, crashing_factory
 from tests.integrations.fake_provider import Recorder
 from tests.integrations.servers import ServerThread
@@ -60,6 +65,13 @@ def test_segfault_raises_worker_crashed_and_the_child_is_replaced(
     with pytest.raises(WorkerCrashed):
         children.compress_body(_body(jpeg, f"{CRASH.decode()} what is this?"))
     assert children.restarts == restarts + 1
+    if not children.wait_ready(0):  # the replacement is loading: its slot fails open at once
+        for _ in range(2):  # one call meets the healthy child, the other the replacement
+            start = time.monotonic()
+            try:
+                children.compress_body(_body(jpeg, "What animal is this?"), wire_format="openai_chat")
+            except WorkerStarting:
+                assert time.monotonic() - start < 0.5  # not waiting for the models to load
     assert children.metrics is not None
     assert children.metrics.value("headroom_worker_restarts_total", reason="crashed") >= 1
     assert children.wait_ready(180)
