@@ -120,7 +120,10 @@ def proxy_argv(proxy_port: int, upstream_url: str, workers: int, optimize: bool)
     exe = Path(sys.executable).parent / "headroom-edge"
     argv = [str(exe) if exe.exists() else str(ROOT / ".venv" / "bin" / "headroom-edge"), "proxy",
             "--host", HOST, "--port", str(proxy_port), "--openai-base-url", upstream_url,
-            "--workers", str(workers), "--log-level", "warning"]
+            "--workers", str(workers), "--log-level", "warning",
+            # threads in one process: the RSS read from /proc below is then the whole cost
+            # (process isolation and its memory are measured by scripts/bench_overload.py)
+            "--no-isolate-workers"]
     if not optimize:
         argv.append("--no-image-optimize")
     return argv

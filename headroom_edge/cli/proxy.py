@@ -35,7 +35,7 @@ _FLAGS: tuple[tuple[str, str, type, str], ...] = (
         str,
         "Gemini upstream (default https://generativelanguage.googleapis.com)",
     ),
-    ("--workers", "workers", int, "compression worker threads (not server processes)"),
+    ("--workers", "workers", int, "compression workers (threads; with --isolate-workers one child process each)"),
     ("--queue-limit", "queue_limit", int, "compressions allowed to wait before shedding"),
     ("--time-budget", "time_budget_s", float, "seconds a request may wait for compression"),
     (
@@ -60,6 +60,25 @@ _FLAGS: tuple[tuple[str, str, type, str], ...] = (
     ),
     ("--connect-timeout", "connect_timeout_s", float, "upstream connect timeout, seconds"),
     ("--header-timeout", "header_timeout_s", float, "wait for upstream response headers (504)"),
+    (
+        "--client-header-timeout",
+        "client_header_timeout_s",
+        float,
+        "seconds a client may take to send request headers (408 after; default 10)",
+    ),
+    (
+        "--client-body-timeout",
+        "client_body_timeout_s",
+        float,
+        "longest pause between request-body chunks (408 after; default 30)",
+    ),
+    ("--keep-alive-timeout", "keep_alive_timeout_s", float, "idle keep-alive seconds (default 5)"),
+    (
+        "--max-connections",
+        "max_connections",
+        int,
+        "open connections + requests before new requests get 503 (default 1024)",
+    ),
 )
 
 
@@ -84,6 +103,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="compress images (default on; env HEADROOM_IMAGE_OPTIMIZE=false to turn off)",
+    )
+    parser.add_argument(
+        "--isolate-workers",
+        dest="isolate_workers",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="compress in supervised child processes, so a decoder crash costs one request "
+        "(default on; --no-isolate-workers uses threads in the proxy process)",
     )
     parser.add_argument(
         "--fetch-urls",
@@ -116,7 +143,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def settings_from_args(args: argparse.Namespace) -> ProxySettings:
     """Env vars, overridden by the flags that were given."""
-    fields = [dest for _, dest, _, _ in _FLAGS] + ["image_optimize", "fetch_urls", "reject_oversize"]
+    fields = [dest for _, dest, _, _ in _FLAGS] + [
+        "image_optimize",
+        "fetch_urls",
+        "reject_oversize",
+        "isolate_workers",
+    ]
     given = {name: getattr(args, name, None) for name in fields}
     return ProxySettings.from_env(log_level=getattr(args, "proxy_log_level", None), **given)
 
@@ -126,20 +158,11 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from headroom_edge.integrations.proxy import create_proxy_app
+    from headroom_edge.integrations.serving import uvicorn_config
 
     settings = settings_from_args(args)
     level = settings.log_level.upper()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("headroom_edge").setLevel(level)
-    config = uvicorn.Config(
-        create_proxy_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        # uvicorn's access log prints the query string, and Gemini accepts ?key=<API key>;
-        # our own access line (headroom_edge.proxy) omits it.
-        access_log=False,
-        lifespan="on",
-    )
-    uvicorn.Server(config).run()
+    uvicorn.Server(uvicorn_config(create_proxy_app(settings), settings)).run()
     return 0

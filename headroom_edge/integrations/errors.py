@@ -1,7 +1,7 @@
 """JSON error responses, in the one shape both the OpenAI and Anthropic SDKs surface.
 
 ``{"type": "error", "error": {"type": ..., "message": ...}}``: the middleware's 413 and the
-proxy's 400/404/502/504 all go through :func:`send_json_error`.
+proxy's 400/404/408/502/504 all go through :func:`send_json_error`.
 """
 
 from __future__ import annotations
@@ -16,25 +16,30 @@ DRAIN_SECONDS = 10.0
 
 
 async def send_json_error(
-    send: Send, status: int, kind: str, message: str, *, drain: Receive | None = None
+    send: Send,
+    status: int,
+    kind: str,
+    message: str,
+    *,
+    drain: Receive | None = None,
+    close: bool = False,
 ) -> int:
     """A JSON error response: ``{"type": "error", "error": {"type", "message"}}``.
 
     ``drain``: read and drop the rest of the request body after the response bytes went out
     and before the response is marked complete (see ``HeadroomMiddleware._too_large``).
+    ``close``: add ``Connection: close`` (the server then closes the connection after the
+    response), for answers given before the request body was read to its end.
     Returns the number of body bytes sent.
     """
     body = json.dumps({"type": "error", "error": {"type": kind, "message": message}}).encode("utf-8")
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode("ascii")),
-            ],
-        }
-    )
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode("ascii")),
+    ]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     if drain is None:
         await send({"type": "http.response.body", "body": body, "more_body": False})
         return len(body)

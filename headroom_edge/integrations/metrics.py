@@ -64,6 +64,7 @@ _SPECS: tuple[_Spec, ...] = (
     _Spec("headroom_shed_total", "Requests sent uncompressed because of load, by reason."),
     _Spec("headroom_bypass_total", "Requests that asked to bypass compression.", False),
     _Spec("headroom_upstream_errors_total", "Upstream failures before a response, by kind."),
+    _Spec("headroom_worker_restarts_total", "Compression worker processes replaced, by reason."),
 )
 
 
@@ -105,6 +106,9 @@ class Metrics:
 
     def count_bypass(self) -> None:
         self.inc("headroom_bypass_total")
+
+    def count_worker_restart(self, reason: str) -> None:
+        self.inc("headroom_worker_restarts_total", reason=reason)
 
     def count_upstream_error(self, upstream: str, kind: str) -> None:
         self.inc("headroom_upstream_errors_total", upstream=upstream, kind=kind)

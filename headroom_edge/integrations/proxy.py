@@ -23,8 +23,10 @@ from headroom_edge._version import __version__
 from headroom_edge.integrations.compression import BodyCompressor
 from headroom_edge.integrations.metrics import Metrics
 from headroom_edge.integrations.middleware import HeadroomMiddleware
+from headroom_edge.integrations.procpool import ProcessCompressor
 from headroom_edge.integrations.settings import ProxySettings
-from headroom_edge.integrations.upstream import Forwarder, Timeouts, Upstreams
+from headroom_edge.integrations.timeouts import BodyReadTimeout
+from headroom_edge.integrations.upstream import Forwarder, Timeouts, Upstreams, public_url
 from headroom_edge.integrations.workers import WorkerPool
 
 PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -37,15 +39,22 @@ def create_proxy_app(
     compressor: BodyCompressor | None = None,
     metrics: Metrics | None = None,
 ) -> Starlette:
-    """Build the proxy. ``compressor`` defaults to a new ``ImageCompressor`` when
-    ``settings.image_optimize`` is on; ``metrics`` to a fresh :class:`Metrics` (exposed on
+    """Build the proxy. ``compressor`` defaults, when ``settings.image_optimize`` is on, to a
+    :class:`ProcessCompressor` (``settings.isolate_workers``: children start with the app's
+    lifespan and stop with it) or else a new ``ImageCompressor``; ``metrics`` to a fresh :class:`Metrics` (exposed on
     ``app.state.metrics``)."""
     settings = settings or ProxySettings()
     metrics = metrics if metrics is not None else Metrics()
+    children: ProcessCompressor | None = None
     if compressor is None and settings.image_optimize:
-        from headroom_edge.compressor import ImageCompressor
+        if settings.isolate_workers:
+            compressor = children = ProcessCompressor(
+                settings.compression_config(), processes=settings.workers, metrics=metrics
+            )
+        else:
+            from headroom_edge.compressor import ImageCompressor
 
-        compressor = ImageCompressor(config=settings.compression_config())
+            compressor = ImageCompressor(config=settings.compression_config())
     _redact_httpx_urls()
     forwarder = Forwarder(
         Upstreams.from_urls(
@@ -59,11 +68,15 @@ def create_proxy_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if children is not None:
+            children.start()
         async with forwarder:
             try:
                 yield
             finally:
                 pool.close(wait=False)
+                if children is not None:
+                    children.close()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse(
@@ -80,6 +93,7 @@ def create_proxy_app(
             Route("/{path:path}", forwarder, methods=ALL_METHODS),
         ],
         middleware=[
+            Middleware(BodyReadTimeout, timeout_s=settings.client_body_timeout_s),
             Middleware(
                 HeadroomMiddleware,
                 compressor=compressor,
@@ -98,22 +112,22 @@ def create_proxy_app(
 
 
 class RedactQueryFilter(logging.Filter):
-    """Drops the query string from URLs that httpx logs ("HTTP Request: POST <url> ...").
+    """Drops userinfo and the query string from URLs that httpx logs ("HTTP Request: POST <url>").
 
-    httpx logs every request URL at INFO, and Gemini clients may put the API key in the query
-    (``?key=...``): the proxy's forwarded requests would otherwise write keys to the log at the
-    default level.
+    httpx logs every request URL at INFO. Gemini clients may put the API key in the query
+    (``?key=...``) and a configured upstream may carry ``user:pass@`` or a gateway key: the
+    proxy's forwarded requests would otherwise write credentials to the log at the default level.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple) and any(isinstance(a, httpx.URL) for a in record.args):
-            record.args = tuple(_without_query(a) for a in record.args)
+            record.args = tuple(_redacted(a) for a in record.args)
         return True
 
 
-def _without_query(arg: object) -> object:
-    if isinstance(arg, httpx.URL) and arg.query:
-        return f"{arg.copy_with(query=None)}?<redacted>"
+def _redacted(arg: object) -> object:
+    if isinstance(arg, httpx.URL) and (arg.query or arg.userinfo):
+        return public_url(str(arg)) + ("?<redacted>" if arg.query else "")
     return arg
 
 

@@ -40,6 +40,9 @@ class ProxySettings:
     workers: int = field(default_factory=default_workers)
     """Compression worker threads (not server processes: one process keeps one connection pool
     and one set of metrics)."""
+    isolate_workers: bool = True
+    """Run image work in supervised child processes (one per worker, models loaded in each):
+    a native crash or hang then costs one request, sent uncompressed, instead of the proxy."""
     queue_limit: int = 32
     """Compressions allowed to wait for a worker; beyond that requests go out uncompressed."""
     time_budget_s: float = 10.0
@@ -64,6 +67,17 @@ class ProxySettings:
     header_timeout_s: float = 600.0
     """Wait for the upstream's response headers (504 after). Non-streaming completions send
     headers only when the whole answer is ready, so this is long; streams have no read timeout."""
+    client_header_timeout_s: float = 10.0
+    """Deadline for a client to send a request's line and headers (slowloris guard): 408 and
+    close after it. Counted from the connection's start or the next request's first byte."""
+    client_body_timeout_s: float = 30.0
+    """Longest gap between two request-body chunks before the request ends with 408 (a stalled
+    upload must not hold a worker, a buffer and an upstream connection)."""
+    keep_alive_timeout_s: float = 5.0
+    """Idle keep-alive connections are closed after this (uvicorn's ``timeout_keep_alive``)."""
+    max_connections: int = 1024
+    """Open connections plus requests in progress; beyond it requests get 503 at once
+    (uvicorn's ``limit_concurrency``)."""
     log_level: str = "info"
     trust_env: bool = True
     """Honour HTTPS_PROXY/NO_PROXY/SSL_CERT_FILE for the upstream connections."""
@@ -82,8 +96,16 @@ class ProxySettings:
         for name in ("max_body_bytes", "max_image_bytes", "fetch_max_bytes"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1")
-        if self.fetch_timeout_s <= 0:
-            raise ValueError("fetch_timeout_s must be > 0")
+        for name in (
+            "fetch_timeout_s",
+            "client_header_timeout_s",
+            "client_body_timeout_s",
+            "keep_alive_timeout_s",
+        ):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be > 0")
+        if self.max_connections < 1:
+            raise ValueError("max_connections must be >= 1")
         if self.log_level.lower() not in LOG_LEVELS:
             raise ValueError(f"log_level must be one of {', '.join(LOG_LEVELS)}")
 

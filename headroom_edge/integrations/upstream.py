@@ -22,6 +22,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
 
 import anyio
 import httpx
@@ -31,6 +32,7 @@ from starlette.types import Message, Receive, Scope, Send
 from headroom_edge.integrations.errors import send_json_error
 from headroom_edge.integrations.metrics import Metrics
 from headroom_edge.integrations.routes import DEFAULT_ROUTES, match_route
+from headroom_edge.integrations.timeouts import BodyStalled
 
 logger = logging.getLogger("headroom_edge.proxy")
 
@@ -59,8 +61,32 @@ class Upstream:
     base_url: str
 
     def url_for(self, raw_path: str, query: str) -> str:
-        url = self.base_url.rstrip("/") + raw_path
-        return f"{url}?{query}" if query else url
+        """The base URL's path plus ``raw_path``; a query on the base URL (a gateway key) is
+        kept in front of the client's own."""
+        base = urlsplit(self.base_url)
+        joined = "&".join(part for part in (base.query, query) if part)
+        return urlunsplit((base.scheme, base.netloc, base.path.rstrip("/") + raw_path, joined, ""))
+
+    @property
+    def public_url(self) -> str:
+        """The base URL as clients and logs may see it: scheme, host, port and path, without
+        userinfo (``user:pass@``) or query (``?key=...``), which can hold credentials."""
+        return public_url(self.base_url)
+
+
+def public_url(url: str) -> str:
+    """``url`` without userinfo, query and fragment (the one place that decides what of an
+    upstream URL may be shown)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = f"{host}:{port}" if port is not None else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 @dataclass(frozen=True)
@@ -78,23 +104,24 @@ class Upstreams:
         )
 
     def pick(self, path: str, headers: Mapping[str, str]) -> Upstream | None:
-        """Anthropic by path or ``anthropic-version``; Google by path or ``x-goog-api-key``;
-        any other ``/v1/...`` path is OpenAI; anything else has no upstream."""
-        if (
-            path == "/v1/messages"
-            or path.startswith("/v1/messages/")
-            or "anthropic-version" in headers
-        ):
-            return self.anthropic
-        if (
-            path.startswith(("/v1beta/", "/upload/", "/v1alpha/"))
-            or (path.startswith("/v1/models/") and ":" in path.rsplit("/", 1)[-1])
-            or "x-goog-api-key" in headers
+        """The provider for an API path, or None: Google by its own prefixes
+        (``/v1beta/``, ``/v1alpha/``, ``/upload/``, ``/v1/models/NAME:method``); within ``/v1/``,
+        Anthropic by path or ``anthropic-version``, Google by ``x-goog-api-key``, else OpenAI.
+
+        Headers only choose *between* providers for an API path: a path outside every
+        provider's API (``/admin/secret``) has no upstream whatever the client sends.
+        """
+        if path.startswith(("/v1beta/", "/upload/", "/v1alpha/")) or (
+            path.startswith("/v1/models/") and ":" in path.rsplit("/", 1)[-1]
         ):
             return self.google
-        if path.startswith("/v1/"):
-            return self.openai
-        return None
+        if not path.startswith("/v1/"):
+            return None
+        if path == "/v1/messages" or path.startswith("/v1/messages/") or "anthropic-version" in headers:
+            return self.anthropic
+        if "x-goog-api-key" in headers:
+            return self.google
+        return self.openai
 
 
 @dataclass(frozen=True)
@@ -228,6 +255,9 @@ class Forwarder:
         except _ClientGone:
             ex.status = 499
             return
+        except BodyStalled:
+            ex.status = 408  # answered by BodyReadTimeout, outside; recorded here for the log
+            raise
         except httpx.TransportError as exc:
             self.metrics.count_upstream_error(upstream.name, "unreachable")
             await _error(send, ex, 502, "upstream_unreachable", _describe(upstream, exc, "failed"))
@@ -333,18 +363,23 @@ def _has_dot_segment(raw_path: bytes) -> bool:
 
 
 def _forward_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """Client headers minus hop-by-hop ones and any named in ``Connection``."""
+    """Client headers minus hop-by-hop ones, any named in ``Connection``, and a
+    ``Content-Length`` that came next to ``Transfer-Encoding``."""
     named: set[str] = set()
     for key, value in raw:
         if key.lower() == b"connection":
             named.update(t.strip().lower() for t in value.decode("latin-1").split(","))
     drop = HOP_BY_HOP | named
+    if any(k.lower() == b"transfer-encoding" for k, _ in raw):
+        # RFC 9112 §6.3: Transfer-Encoding overrides Content-Length, and an intermediary must
+        # drop the latter. httpx would otherwise frame the streamed body by a length it lacks.
+        drop = drop | {"content-length"}
     return [(k, v) for k, v in raw if k.decode("latin-1").lower() not in drop]
 
 
 def _describe(upstream: Upstream, exc: BaseException, what: str) -> str:
     kind = type(exc).__name__
-    return f"Upstream {upstream.name} ({upstream.base_url}) {what}: {kind}."
+    return f"Upstream {upstream.name} ({upstream.public_url}) {what}: {kind}."
 
 
 async def _error(send: Send, ex: _Exchange, status: int, kind: str, message: str) -> None:

@@ -5,11 +5,19 @@ it must never make an LLM call slower than sending it uncompressed would. So the
 
 * runs at most ``max_workers`` jobs at once on its own threads (not AnyIO's shared pool, which
   other libraries also use), and lets at most ``queue_limit`` more wait;
-* refuses a job at once when that is full (:class:`Shed` with reason ``"queue_full"``);
+* refuses a job at once when that is full (:class:`Shed` with reason ``"queue_full"``), and at
+  once when :class:`~headroom_edge.integrations.admission.Admission` predicts it would not
+  finish inside its budget behind the work already queued (``"over_budget"``): waiting a whole
+  budget only to send the request uncompressed anyway is the worst of both (an idle worker
+  still takes such a job now and then as a short-deadline *probe*, to notice when work got
+  cheap again);
 * gives each job a time budget covering queueing plus running; when it runs out the caller gets
   :class:`Shed` (``"time_budget"``) and goes on uncompressed. A job still queued is cancelled; a
-  job already running cannot be interrupted, finishes in the background and keeps its slot until
-  then, so a slow compressor cannot make the pool spawn unbounded threads.
+  job that reaches a worker too late to finish is dropped there (``"over_budget"``, the caller
+  hears at once); a running job gets its deadline through
+  :mod:`headroom_edge.runtime.cancel` and stops at its next checkpoint (OCR checks between
+  recognition batches). It keeps its slot until it has stopped, so a slow compressor cannot
+  make the pool spawn unbounded threads.
 
 It is asyncio-based (uvicorn, hypercorn-asyncio, Starlette's TestClient).
 """
@@ -19,14 +27,22 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import TypeVar
+
+from headroom_edge.integrations.admission import Admission
+from headroom_edge.runtime.cancel import Cancelled, Deadline, deadline_scope
 
 T = TypeVar("T")
 
 QUEUE_FULL = "queue_full"
 TIME_BUDGET = "time_budget"
+OVER_BUDGET = "over_budget"
+RECHECK_S = 0.1
+"""How often a queued job asks whether it can still finish in time."""
 
 
 class Shed(Exception):
@@ -52,6 +68,7 @@ class WorkerPool:
         time_budget_s: float | None = 10.0,
         *,
         name: str = "headroom",
+        admission: Admission | None = None,
     ) -> None:
         workers = default_workers() if max_workers is None else max_workers
         if workers < 1:
@@ -63,9 +80,12 @@ class WorkerPool:
         self.max_workers = workers
         self.queue_limit = queue_limit
         self.time_budget_s = time_budget_s
+        self.admission = admission or Admission(workers)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
         self._lock = threading.Lock()
         self._in_flight = 0
+        self._waiting: dict[int, Future] = {}
+        self._shed_early: set[int] = set()
 
     @property
     def in_flight(self) -> int:
@@ -76,26 +96,118 @@ class WorkerPool:
     def capacity(self) -> int:
         return self.max_workers + self.queue_limit
 
-    async def run(self, fn: Callable[..., T], *args: object, budget_s: float | None = None) -> T:
+    async def run(
+        self,
+        fn: Callable[..., T],
+        *args: object,
+        budget_s: float | None = None,
+        size_hint: int | None = None,
+    ) -> T:
         """Run ``fn(*args)`` on a pool thread; raise :class:`Shed` when over capacity or budget.
 
-        ``budget_s`` overrides the pool's default time budget for this call.
+        ``budget_s`` overrides the pool's default time budget for this call. ``size_hint`` is
+        the job's size in bytes for the cost estimate; by default the ``bytes`` among ``args``
+        (and a ``functools.partial``'s arguments) are counted, which is the request body for
+        the middleware's ``partial(rewrite_body, compressor, raw, ...)`` jobs.
         """
+        budget = self.time_budget_s if budget_s is None else budget_s
+        size = payload_size(fn, args) if size_hint is None else size_hint
         with self._lock:
             if self._in_flight >= self.capacity:
                 raise Shed(QUEUE_FULL)
+            ticket = self.admission.admit(size, budget)
+            if ticket is None:
+                raise Shed(OVER_BUDGET)
             self._in_flight += 1
+        job_id, budget = ticket.job_id, ticket.budget_s  # a probe runs on a shorter deadline
+        deadline = Deadline.after(budget)
         try:
-            future: Future[T] = self._executor.submit(fn, *args)
+            future: Future[T] = self._executor.submit(self._execute, job_id, deadline, fn, args)
         except BaseException:
+            self.admission.finished(job_id, completed=False)
             self._release(None)
             raise
-        future.add_done_callback(self._release)
-        budget = self.time_budget_s if budget_s is None else budget_s
+        with self._lock:
+            self._waiting[job_id] = future
+        future.add_done_callback(partial(self._done, job_id))
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), timeout=budget)
+            return await self._await(job_id, future, budget)
         except asyncio.TimeoutError:
+            deadline.cancel()
+            with self._lock:
+                self._shed_early.discard(job_id)
             raise Shed(TIME_BUDGET) from None
+        except asyncio.CancelledError:
+            with self._lock:
+                shed_early = job_id in self._shed_early
+                self._shed_early.discard(job_id)
+            if shed_early and future.cancelled():
+                raise Shed(OVER_BUDGET) from None  # dropped from the queue by _shed_hopeless
+            future.cancel()  # the request itself went away: so does its compression,
+            deadline.cancel()  # queued or running
+            raise
+
+    async def _await(self, job_id: int, future: Future[T], budget: float | None) -> T:
+        """Wait for the job up to ``budget``; while it is still queued, re-check every
+        :data:`RECHECK_S` whether it can still make its deadline (shed it at once if not)."""
+        waiting = asyncio.wrap_future(future)
+        end = None if budget is None else time.monotonic() + budget
+        while True:
+            step = RECHECK_S if end is None else min(RECHECK_S, max(0.0, end - time.monotonic()))
+            done, _ = await asyncio.wait({waiting}, timeout=step)
+            if done:
+                return waiting.result()
+            if end is not None and time.monotonic() >= end:
+                waiting.cancel()
+                raise asyncio.TimeoutError()
+            with self._lock:
+                queued = job_id in self._waiting
+            if queued and self.admission.is_hopeless(job_id) and future.cancel():
+                waiting.cancel()
+                raise Shed(OVER_BUDGET)
+
+    def _execute(self, job_id: int, deadline: Deadline, fn: Callable[..., T], args: tuple) -> T:
+        """The job on its worker thread, under its deadline."""
+        completed = False
+        try:
+            left = deadline.remaining()
+            if left is not None:
+                expected = self.admission.estimate_alone(job_id)
+                if left <= 0 or (expected is not None and expected > left):
+                    raise Shed(OVER_BUDGET)
+            with self._lock:
+                self._waiting.pop(job_id, None)
+            self.admission.started(job_id)
+            with deadline_scope(deadline):
+                try:
+                    result = fn(*args)
+                except Cancelled:
+                    raise Shed(TIME_BUDGET) from None
+            completed = True
+            return result
+        finally:
+            self.admission.finished(job_id, completed=completed)
+            self._shed_hopeless()
+
+    def _shed_hopeless(self) -> None:
+        """Drop queued jobs that the updated cost model says cannot make their deadline; their
+        callers hear ``over_budget`` now instead of at the end of their wait."""
+        for job_id in self.admission.hopeless():
+            with self._lock:
+                future = self._waiting.pop(job_id, None)
+                if future is None:
+                    continue
+                self._shed_early.add(job_id)
+            if not future.cancel():
+                with self._lock:
+                    self._shed_early.discard(job_id)
+
+    def _done(self, job_id: int, future: Future) -> None:
+        # A job cancelled while queued never reached _execute: take it off the book here too.
+        self.admission.finished(job_id, completed=False)
+        with self._lock:
+            self._waiting.pop(job_id, None)
+        self._release(future)
 
     def _release(self, _future: Future | None) -> None:
         with self._lock:
@@ -104,3 +216,13 @@ class WorkerPool:
     def close(self, wait: bool = False) -> None:
         """Stop accepting work; queued jobs are cancelled, running ones finish."""
         self._executor.shutdown(wait=wait, cancel_futures=True)
+
+
+def payload_size(fn: Callable[..., object], args: tuple) -> int:
+    """Bytes of ``bytes``-like arguments of ``fn(*args)``, looking inside a ``partial``."""
+    parts = list(args)
+    while isinstance(fn, partial):
+        parts.extend(fn.args)
+        parts.extend(fn.keywords.values())
+        fn = fn.func
+    return sum(len(p) for p in parts if isinstance(p, (bytes, bytearray, memoryview)))

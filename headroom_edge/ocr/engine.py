@@ -27,6 +27,7 @@ from headroom_edge.ocr.imageprep import as_rgb
 from headroom_edge.ocr.layout import group_lines
 from headroom_edge.ocr.models import OcrModelFiles, OcrUnavailableError, locate_models
 from headroom_edge.ocr.recognizer import RecognizerParams, TextRecognizer, load_charset
+from headroom_edge.runtime.cancel import CancellableSession, checkpoint
 from headroom_edge.runtime.onnx import DeviceUnavailableError, SessionOptions, create_session
 
 READ_MAX_SIDE = 1280
@@ -143,7 +144,8 @@ class OcrEngine:
 
     def _session(self, path: Path) -> ort.InferenceSession:
         try:
-            return create_session(path, self.session_options)
+            # Cancellable: a caller that gave up also ends a detector run already under way.
+            return CancellableSession(create_session(path, self.session_options))  # type: ignore[return-value]
         except DeviceUnavailableError:
             raise
         except Exception as exc:  # onnxruntime raises its own types for bad files
@@ -179,6 +181,7 @@ class OcrEngine:
         ``DetectorParams.max_side``.
         """
         start = time.perf_counter()
+        checkpoint()
         found = self.detector.detect(img, max_side)
         boxes = found.boxes
         heights = [b.text_height for b in boxes]
@@ -201,7 +204,9 @@ class OcrEngine:
         start = time.perf_counter()
         rgb = as_rgb(img)
         side = max_side or read_side(rgb.width, rgb.height, self.read_max_side)
+        checkpoint()  # a caller that gave up on this job stops it here, or between line batches
         found = self.detector.detect(rgb, side)
+        checkpoint()
         recognized = self.recognizer.recognize(rgb, found.boxes) if found.boxes else []
         kept: list[OcrLine] = []
         for box, rec in zip(found.boxes, recognized, strict=True):

@@ -21,6 +21,7 @@ from PIL import Image
 
 from headroom_edge.ocr.detector import TextBox
 from headroom_edge.ocr.imageprep import as_rgb
+from headroom_edge.runtime.cancel import checkpoint
 
 BLANK = 0
 
@@ -164,6 +165,7 @@ class TextRecognizer:
         order = sorted(range(len(crops)), key=lambda i: crops[i].width / max(1, crops[i].height))
         step = max(1, self.params.batch_size)
         for begin in range(0, len(order), step):
+            checkpoint()  # between batches: an abandoned job stops (headroom_edge.runtime.cancel)
             chunk = order[begin : begin + step]
             tensor = self._batch_tensor([crops[i] for i in chunk])
             probs = self.session.run([self._output], {self._input: tensor})[0]

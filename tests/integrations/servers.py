@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -15,18 +16,19 @@ class ServerThread:
     """``with ServerThread(app) as server: server.url`` -- serves ``app`` until the block ends.
 
     The socket is bound here (port 0: the OS picks a free port) and handed to uvicorn, so there
-    is no race between finding a free port and binding it.
+    is no race between finding a free port and binding it. ``config`` overrides
+    ``uvicorn.Config`` arguments (the proxy's connection limits: ``serving.server_options``).
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, **config: Any) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
         self.port: int = self.sock.getsockname()[1]
-        config = uvicorn.Config(
-            app, log_level="warning", lifespan="on", access_log=False, timeout_graceful_shutdown=1
-        )
-        self.server = uvicorn.Server(config)
+        options: dict[str, Any] = {
+            "log_level": "warning", "lifespan": "on", "access_log": False, "timeout_graceful_shutdown": 1
+        }
+        self.server = uvicorn.Server(uvicorn.Config(app, **{**options, **config}))
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
         )

@@ -67,3 +67,27 @@ def test_serves_with_uvicorn() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_connection_limit_flags_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HEADROOM_CLIENT_BODY_TIMEOUT_S", "7.5")
+    monkeypatch.setenv("HEADROOM_ISOLATE_WORKERS", "false")
+    args = _parse(["proxy", "--client-header-timeout", "3", "--max-connections", "50",
+                   "--keep-alive-timeout", "2"])
+    settings = proxy_cli.settings_from_args(args)
+    assert settings.client_header_timeout_s == 3 and settings.client_body_timeout_s == 7.5
+    assert settings.max_connections == 50 and settings.keep_alive_timeout_s == 2
+    assert settings.isolate_workers is False
+    assert proxy_cli.settings_from_args(_parse(["proxy", "--isolate-workers"])).isolate_workers
+
+
+def test_uvicorn_config_carries_the_limits() -> None:
+    from headroom_edge.integrations import ProxySettings
+    from headroom_edge.integrations.serving import HeaderTimeoutH11Protocol, uvicorn_config
+
+    settings = ProxySettings(client_header_timeout_s=4, max_connections=9, keep_alive_timeout_s=3)
+    config = uvicorn_config(object(), settings)
+    assert issubclass(config.http, HeaderTimeoutH11Protocol)  # type: ignore[arg-type]
+    assert config.http.header_timeout_s == 4  # type: ignore[union-attr]
+    assert config.limit_concurrency == 9 and config.timeout_keep_alive == 3
+    assert config.access_log is False

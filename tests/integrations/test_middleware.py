@@ -337,7 +337,9 @@ def test_saturated_pool_sheds_to_uncompressed(
         mw = _mw(app, compressor, pool=pool)
         sent, _, _ = _call(mw, _scope(content_type="application/json"), [body])
         assert app.body == body and "headroom" not in app.scope["state"]
-        assert mw.metrics.value("headroom_shed_total", reason=reason) == 1
+        # a queued job may be shed before its budget ends once it cannot fit (issue 11)
+        reasons = (reason, "over_budget") if reason == "time_budget" else (reason,)
+        assert sum(mw.metrics.value("headroom_shed_total", reason=r) for r in reasons) == 1
         assert b"x-headroom-technique" not in dict(sent[0]["headers"])
     finally:
         release.set()

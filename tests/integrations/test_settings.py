@@ -13,6 +13,9 @@ def test_defaults_are_safe() -> None:
     assert s.openai_base_url == "https://api.openai.com"
     assert s.anthropic_base_url == "https://api.anthropic.com"
     assert s.google_base_url == "https://generativelanguage.googleapis.com"
+    # slow clients are bounded by default, and image work is isolated from the server process
+    assert s.client_header_timeout_s == 10 and s.client_body_timeout_s == 30
+    assert s.max_connections == 1024 and s.isolate_workers is True
 
 
 def test_env_then_overrides() -> None:
@@ -38,6 +41,9 @@ def test_env_then_overrides() -> None:
         ({"HEADROOM_IMAGE_OPTIMIZE": "maybe"}, "HEADROOM_IMAGE_OPTIMIZE"),
         ({"HEADROOM_GOOGLE_BASE_URL": "ftp://x"}, "google_base_url"),
         ({"HEADROOM_WORKERS": "0"}, "workers"),
+        ({"HEADROOM_CLIENT_HEADER_TIMEOUT_S": "0"}, "client_header_timeout_s"),
+        ({"HEADROOM_CLIENT_BODY_TIMEOUT_S": "-1"}, "client_body_timeout_s"),
+        ({"HEADROOM_MAX_CONNECTIONS": "0"}, "max_connections"),
     ],
 )
 def test_bad_values_name_the_setting(env: dict[str, str], message: str) -> None:

@@ -25,6 +25,10 @@ UP = Upstreams.from_urls("https://o.example", "https://a.example", "https://g.ex
         ("/healthz2", {}, None),
         ("/", {}, None),
         ("/v2/chat/completions", {}, None),
+        ("/admin/secret", {"anthropic-version": "2023-06-01"}, None),
+        ("/admin/secret", {"x-goog-api-key": "k"}, None),
+        ("/", {"x-goog-api-key": "k", "anthropic-version": "2023-06-01"}, None),
+        ("/v1beta/models", {"anthropic-version": "2023-06-01"}, "google"),
     ],
 )
 def test_pick(path: str, headers: dict[str, str], expected: str | None) -> None:
@@ -36,3 +40,13 @@ def test_url_keeps_base_path_and_query() -> None:
     assert UP.openai.url_for("/v1/models", "a=1") == "https://o.example/v1/models?a=1"
     up = Upstreams.from_urls("http://gw:8080/openai/", "http://a", "http://g").openai
     assert up.url_for("/v1/chat/completions", "") == "http://gw:8080/openai/v1/chat/completions"
+
+
+@pytest.mark.parametrize(
+    "base",
+    ["http://alice:hunter2@gw.example:8080/openai?key=sk-secret", "https://bob@gw.example/x"],
+)
+def test_public_url_has_no_userinfo_or_query(base: str) -> None:
+    shown = Upstreams.from_urls(base, "http://a", "http://g").openai.public_url
+    assert "alice" not in shown and "hunter2" not in shown and "bob" not in shown
+    assert "sk-secret" not in shown and "gw.example" in shown

@@ -51,6 +51,7 @@ from headroom_edge.providers import rules_for
 from tests import factories as f
 from tests.integrations.conftest import compressor, recorder, upstream  # noqa: F401  (fixtures)
 from tests.integrations.servers import ServerThread
+from tests.security.conftest import anthropic_up, google_up, openai_up  # noqa: F401  (fixtures)
 
 FUZZ = settings(
     deadline=None,

@@ -20,7 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from headroom_edge import ImageCompressor
-from headroom_edge.integrations import create_proxy_app
+from headroom_edge.integrations import ProxySettings, create_proxy_app
 from tests.integrations.servers import ServerThread
 from tests.rawhttp import parse_response, raw_request, read_message
 from tests.security.conftest import Provider, proxy_settings
@@ -270,3 +270,92 @@ def test_dot_segments_cannot_escape_a_base_url_path(
                         {"Content-Type": "application/json"}, body=CHAT)
     assert r.status == 400, r
     assert sum(_received(ups).values()) == 0
+
+
+# -- issue 11: header steering, framing, credentials ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def catch_all() -> Iterator[tuple[ServerThread, list[str]]]:
+    """An upstream that answers 200 to every path and records it (the fake providers only
+    record the routes they implement, so they could not see a forwarded ``/admin/secret``)."""
+    seen: list[str] = []
+
+    async def anything(request: Request) -> Response:
+        seen.append(request.url.path)
+        return Response(b"{}", media_type="application/json")
+
+    app = Starlette(routes=[Route("/{path:path}", anything, methods=["GET", "POST"])])
+    with ServerThread(app) as server:
+        yield server, seen
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"anthropic-version": "2023-06-01"}, {"x-goog-api-key": "k"},
+     {"anthropic-version": "2023-06-01", "x-goog-api-key": "k"}],
+)
+@pytest.mark.parametrize("path", ["/admin/secret", "/", "/v2/chat/completions", "/internal/v1/x"])
+def test_provider_headers_do_not_make_unknown_paths_forwardable(
+    catch_all: tuple[ServerThread, list[str]], headers: dict[str, str], path: str
+) -> None:
+    """Headers may choose between providers for an API path, never turn a non-API path into a
+    forwarded one (``GET /admin/secret`` + ``anthropic-version`` used to reach the upstream)."""
+    upstream, seen = catch_all
+    seen.clear()
+    settings = ProxySettings(openai_base_url=upstream.url, anthropic_base_url=upstream.url,
+                             google_base_url=upstream.url, trust_env=False, image_optimize=False)
+    with ServerThread(create_proxy_app(settings)) as proxy:
+        r = raw_request(proxy.port, f"GET {path} HTTP/1.1", headers)
+        assert r.status == 404, r
+        assert seen == []
+        ok = raw_request(proxy.port, "GET /v1/models HTTP/1.1", headers)
+    assert ok.status == 200 and seen == ["/v1/models"]  # the same headers on an API path work
+
+
+def test_content_length_next_to_chunked_is_dropped_not_a_500(
+    proxy: ServerThread, ups: dict[str, Provider]
+) -> None:
+    """RFC 9112 §6.3: with Transfer-Encoding, Content-Length is ignored and an intermediary must
+    not forward it. A mismatched one used to reach httpcore and come back as a 500."""
+    chunked = f"{len(CHAT):x}\r\n".encode() + CHAT + b"\r\n0\r\n\r\n"
+    r = raw_request(proxy.port, "POST /v1/chat/completions HTTP/1.1",
+                    {"Content-Type": "application/json", "Content-Length": "5",
+                     "Transfer-Encoding": "chunked"}, body=chunked)
+    assert r.status == 200, r
+    got = ups["openai"].recorder.last()
+    assert got.body == CHAT
+    assert got.header("content-length") in (None, str(len(CHAT)))
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A listening socket that accepts connections and never answers (upstream header timeout)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(16)
+        yield sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("failure", ["refused", "timeout"])
+def test_upstream_errors_never_show_userinfo_or_query_secrets(
+    openai_up: Provider, anthropic_up: Provider, google_up: Provider, silent_port: int,
+    failure: str, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A base URL may carry credentials (``http://user:pass@gateway/...?key=...``); the 502/504
+    body and the logs name the upstream by scheme, host and path only."""
+    from tests.integrations.servers import refused_url
+
+    host = refused_url() if failure == "refused" else f"http://127.0.0.1:{silent_port}"
+    base = host.replace("http://", "http://alice:hunter2-pw@") + "/gw?key=sk-query-secret"
+    settings = proxy_settings(openai_up, anthropic_up, google_up, image_optimize=False,
+                              openai_base_url=base, header_timeout_s=0.5)
+    caplog.set_level("DEBUG")
+    with ServerThread(create_proxy_app(settings)) as proxy:
+        r = raw_request(proxy.port, "POST /v1/chat/completions HTTP/1.1",
+                        {"Content-Type": "application/json"}, body=CHAT)
+    assert r.status == (502 if failure == "refused" else 504), r
+    shown = r.body.decode() + "\n".join(rec.getMessage() for rec in caplog.records)
+    for secret in ("alice", "hunter2-pw", "sk-query-secret"):
+        assert secret not in shown
+    assert "127.0.0.1" in r.body.decode()
