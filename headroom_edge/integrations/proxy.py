@@ -102,6 +102,9 @@ def create_proxy_app(
                 metrics=metrics,
                 pool=pool,
                 reject_oversize=settings.reject_oversize,
+                # The proxy's own upstream calls carry bodies the middleware already compressed
+                # (streamed, so the outbound hooks would only pass them through): no hooks here.
+                outbound=False,
             )
         ],
         lifespan=lifespan,
