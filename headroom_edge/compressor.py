@@ -17,7 +17,9 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
@@ -25,6 +27,7 @@ from headroom_edge.config import CompressionConfig
 from headroom_edge.decision.decider import Decider, PolicyDecider, RouterDecider, RulesDecider
 from headroom_edge.formats import detect_format, format_for_messages, get_format
 from headroom_edge.formats.base import WireFormat, apply_edits
+from headroom_edge.formats.tools import find_computer_use
 from headroom_edge.pipeline import ImagePipeline
 from headroom_edge.results import CompressionResult
 from headroom_edge.runtime.onnx import SessionOptions, resolve_providers
@@ -89,6 +92,9 @@ class ImageCompressor:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._pipeline: ImagePipeline | None = None
+        # One helper thread decodes while the calling thread routes the question (both release
+        # the GIL); on a single core there is nothing to overlap with. Its thread starts on first use.
+        self._overlap = ThreadPoolExecutor(1, "headroom-decode") if _usable_cores() >= 2 else None
 
     # -- lazily built parts ---------------------------------------------------------------
     @property
@@ -157,7 +163,7 @@ class ImageCompressor:
             decider = self.decider
             with self._lock:
                 if self._pipeline is None:
-                    self._pipeline = ImagePipeline(self.config, decider, self._lazy_ocr)
+                    self._pipeline = ImagePipeline(self.config, decider, self._lazy_ocr, overlap=self._overlap)
         return self._pipeline
 
     # -- results ----------------------------------------------------------------------------
@@ -279,11 +285,12 @@ class ImageCompressor:
         slots = fmt.find_images(body)
         model = model or fmt.model(body, path)
         pipeline = self.pipeline if slots else None
+        computer_use = find_computer_use(body) if slots else None  # its screenshots keep their geometry
         results = []
         edits = []
         for slot in slots:
             assert pipeline is not None
-            processed = pipeline.process(slot, fmt.provider, model)
+            processed = pipeline.process(slot, fmt.provider, model, computer_use=computer_use)
             results.append(processed.result)
             if processed.edit is not None:
                 edits.append((slot, processed.edit))
@@ -296,6 +303,13 @@ class ImageCompressor:
                 item.original_tokens, item.compressed_tokens, item.reason,
             )
         return result
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _canonical_provider(provider: str) -> str:
