@@ -11,7 +11,6 @@ the GIL, so on two cores the router's milliseconds hide behind the decode.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import threading
@@ -83,15 +82,43 @@ def _cache_key(
 
 @dataclass(eq=False)
 class _SharedSource(SourceImage):
-    """A :class:`SourceImage` two threads may ask for pixels at once (the routing thread's
-    analysis and this thread's early decode): the second caller waits for the first decode and
-    reuses it instead of decoding the same bytes again."""
+    """A :class:`SourceImage` whose pixels two threads may ask for: this request's thread and
+    the helper's early decode (:meth:`decode_early`).
+
+    A request the early decode will satisfy waits for it instead of decoding the same bytes a
+    second time; any other request (a crop's or transcode's full-size pixels) does not wait for
+    a speculative decode it cannot use. The lock guards the pixel cache, never the helper's decode.
+    """
 
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _early: tuple[tuple[int, int], threading.Event] | None = None
+    """(size being decoded early, set when it is stored or has failed) while the helper decodes."""
 
     def pixels(self, min_size: tuple[int, int] | None = None) -> Image.Image:
+        while True:
+            with self._lock:
+                early = self._early
+                if early is None or min_size is None or min_size[0] > early[0][0] or min_size[1] > early[0][1]:
+                    return super().pixels(min_size)
+            early[1].wait()
+
+    def decode_early(self, size: tuple[int, int]) -> None:
+        """Decode at ``size`` (outside the lock) and keep it, unless pixels were decoded already.
+        Speculative, so errors are dropped: whoever needs the pixels decodes and meets them."""
+        done = threading.Event()
         with self._lock:
-            return super().pixels(min_size)
+            if self._decoded:
+                return
+            self._early = (size, done)
+        try:
+            img = SourceImage(data=self.data, info=self.info, config=self.config).pixels(min_size=size)
+        except Exception:
+            img = None
+        with self._lock:
+            if img is not None:
+                self._decoded.setdefault(size, img)
+            self._early = None
+        done.set()
 
 
 def _worth_it(outcome: Outcome, original_tokens: int) -> bool:
@@ -246,7 +273,7 @@ class ImagePipeline:
         return self._finish(slot, image, original_tokens, outcome, decision.confidence, decision.decided_by,
                             {**decision.signals, **outcome.signals})
 
-    def _decide(self, question: str, image: SourceImage, ctx: TechniqueContext) -> Decision:
+    def _decide(self, question: str, image: _SharedSource, ctx: TechniqueContext) -> Decision:
         """The decider's answer, while the helper thread decodes the copy every FULL_LOW/TRANSCODE
         analysis starts from (a JPEG draft decode at ~``QUICK_SIDE``, which the low-detail rewrite
         then reuses: the image is still decoded only once).
@@ -258,7 +285,7 @@ class ImagePipeline:
         """
         if self.overlap is None:
             return self.decider.decide(question, image, ctx)
-        early = self.overlap.submit(_early_decode, image)
+        early = self.overlap.submit(image.decode_early, fit_size(*image.size, QUICK_SIDE, QUICK_SIDE))
         try:
             return self.decider.decide(question, image, ctx)
         finally:
@@ -284,13 +311,6 @@ class ImagePipeline:
             signals=signals,
         )
         return Processed(outcome.edit, result)
-
-
-def _early_decode(image: SourceImage) -> None:
-    """Warm ``image``'s pixel cache with the analysis' first copy. Speculative, so errors are
-    dropped: whoever needs the pixels decodes again and meets the error itself."""
-    with contextlib.suppress(Exception):
-        image.pixels(min_size=fit_size(*image.size, QUICK_SIDE, QUICK_SIDE))
 
 
 def _fetched_note(fetched: FetchedImage) -> str:

@@ -9,10 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from headroom_edge import ImageCompressor, Technique
+from headroom_edge import CompressionConfig, ImageCompressor, Technique
 from headroom_edge.formats import get_format
 from headroom_edge.formats.base import apply_edits
-from headroom_edge.pipeline import ImagePipeline
+from headroom_edge.imaging import ImageError, probe_image
+from headroom_edge.pipeline import ImagePipeline, _SharedSource
 from headroom_edge.results import ImageResult
 from tests import factories as f
 
@@ -88,3 +89,40 @@ def test_compressor_overlaps_only_with_a_second_core() -> None:
 
     comp = ImageCompressor()
     assert (comp.pipeline.overlap is not None) == (_usable_cores() >= 2)
+
+
+def _shared(data: bytes) -> _SharedSource:
+    config = CompressionConfig()
+    return _SharedSource(data=data, info=probe_image(data, config.limits), config=config)
+
+
+def test_the_early_decode_is_the_one_the_analysis_gets() -> None:
+    image = _shared(f.photo_jpeg(1024, 1024))
+    image.decode_early((512, 512))
+    first = image.pixels(min_size=(512, 512))
+    assert first.size == (512, 512)  # JPEG draft: decoded at the target scale
+    assert image.pixels(min_size=(504, 504)) is first  # reused, not decoded again
+
+
+def test_only_requests_the_early_decode_satisfies_wait_for_it() -> None:
+    image = _shared(f.photo_jpeg(1024, 1024))
+    pending = threading.Event()
+    image._early = ((512, 512), pending)  # an early decode that has not finished
+    assert image.pixels().size == (1024, 1024)  # full size (crop, transcode): does not wait
+    got: list[tuple[int, int]] = []
+    waiter = threading.Thread(target=lambda: got.append(image.pixels(min_size=(256, 256)).size))
+    waiter.start()
+    waiter.join(0.2)
+    assert waiter.is_alive() and not got  # covered by the pending decode: waits for it
+    image._early = None
+    pending.set()
+    waiter.join(5)
+    assert got == [(1024, 1024)]  # then reuses what is there
+
+
+def test_a_failed_early_decode_leaves_the_error_to_whoever_needs_the_pixels() -> None:
+    image = _shared(f.photo_jpeg(1024, 1024)[:20000])
+    image.decode_early((512, 512))  # does not raise
+    assert image._early is None and not image._decoded
+    with pytest.raises(ImageError):
+        image.pixels(min_size=(512, 512))
