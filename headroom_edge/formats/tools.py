@@ -85,8 +85,9 @@ def _from_history(body: dict[str, Any]) -> ComputerUse | None:
     items = body.get("input")
     if isinstance(items, list):
         for item in items:
-            if isinstance(item, dict) and item.get("type") in _OPENAI_ITEMS:
-                return ComputerUse(str(item["type"]))
+            kind = item.get("type") if isinstance(item, dict) else None
+            if isinstance(kind, str) and kind in _OPENAI_ITEMS:
+                return ComputerUse(kind)
     messages = body.get("messages")
     if isinstance(messages, list):
         for message in messages:

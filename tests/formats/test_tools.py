@@ -65,6 +65,8 @@ def test_display_size_is_kept_only_when_valid() -> None:
     {"tools": [{"type": "text_editor_20250124", "name": "str_replace_editor"}]},
     {"messages": [{"role": "assistant", "content": [{"type": "tool_use", "name": "bash", "input": {}}]}]},
     {"messages": [None, {"content": "plain"}, {"content": [None, "x"]}], "input": [None, {"type": "message"}]},
+    {"tools": [{"type": ["computer"]}, {"type": {"computer": 1}}], "input": [{"type": ["computer_call"]}],
+     "messages": [{"content": [{"type": "tool_use", "name": ["computer"]}]}]},  # unhashable where a name goes
 ])
 def test_everything_else_is_not_computer_use(body: Any) -> None:
     assert find_computer_use(body) is None
