@@ -4,9 +4,9 @@ This is the per-image unit of work the compressor runs for every slot a wire for
 never raises: any failure leaves the part exactly as the client sent it and is recorded in the
 :class:`ImageResult` (``error``), so a request is never broken by its images.
 
-Given a helper thread (``overlap``), the question is routed there while this thread decodes the
-pixels the analysis and the low-detail rewrite start from: onnxruntime and Pillow both release
-the GIL, so on two cores the router's milliseconds hide behind the decode.
+Given a helper thread (``overlap``), the helper decodes the pixels the analysis and the
+low-detail rewrite start from while this thread routes the question: Pillow's decoder and
+onnxruntime both release the GIL, so on two cores the router's milliseconds and the decode overlap.
 """
 
 from __future__ import annotations
