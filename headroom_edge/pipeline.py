@@ -48,6 +48,12 @@ instead, e.g. the proxy's 413)."""
 
 logger = logging.getLogger("headroom_edge.pipeline")
 
+EARLY_DECODE_MAX_PIXELS = 2_100_000
+"""Sources up to this size (1920x1080 and below) are decoded early, beside the router. Beyond it a
+decode costs several routers, so when the answer turns out not to need it (a preserve or crop
+question on a 12 MP photo) the speculative work outweighs the 1-2 ms it could hide: measured
+1.2x slower on the saturated 2-core VM (scripts/bench_overlap.py)."""
+
 CacheKey = tuple[bytes, str, str, str | None, str | None, str | None, ComputerUse | None]
 
 
@@ -283,7 +289,7 @@ class ImagePipeline:
         busy with earlier work is not waited for: the analysis then decodes here, and the queued
         decode is cancelled.
         """
-        if self.overlap is None:
+        if self.overlap is None or image.size[0] * image.size[1] > EARLY_DECODE_MAX_PIXELS:
             return self.decider.decide(question, image, ctx)
         early = self.overlap.submit(image.decode_early, fit_size(*image.size, QUICK_SIDE, QUICK_SIDE))
         try:
