@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
@@ -27,11 +28,12 @@ from headroom_edge.decision.decider import Decider, PolicyDecider, RouterDecider
 from headroom_edge.formats import detect_format, format_for_messages, get_format
 from headroom_edge.formats.base import ImageEdit, ImageSlot, WireFormat, apply_edits
 from headroom_edge.formats.body import may_have_images, parse_body, render_body
+from headroom_edge.formats.tools import find_computer_use
 from headroom_edge.lazy import Lazy
 from headroom_edge.pipeline import ImagePipeline
 from headroom_edge.providers import PROVIDERS, canonical_provider
 from headroom_edge.results import CompressionResult
-from headroom_edge.runtime.onnx import SessionOptions, resolve_providers
+from headroom_edge.runtime.onnx import SessionOptions, resolve_providers, usable_cores
 
 logger = logging.getLogger("headroom_edge")
 
@@ -88,8 +90,11 @@ class ImageCompressor:
         self._decider: Lazy[Decider] = Lazy.of(decider) if decider is not None else Lazy(self._build_decider)
         self._ocr: Lazy[Any | None] = Lazy.of(ocr) if ocr is not None else Lazy(self._build_ocr)
         self._lazy_ocr = _LazyOcr(self._ocr)  # what the pipeline and the analyzer hold
+        # One helper thread decodes while the calling thread routes the question (both release
+        # the GIL); on a single core there is nothing to overlap with. Its thread starts on first use.
+        self._overlap = ThreadPoolExecutor(1, "headroom-decode") if usable_cores() >= 2 else None
         self._pipeline: Lazy[ImagePipeline] = Lazy(
-            lambda: ImagePipeline(self.config, self.decider, self._lazy_ocr)
+            lambda: ImagePipeline(self.config, self.decider, self._lazy_ocr, overlap=self._overlap)
         )
         self._local = threading.local()
 
@@ -292,11 +297,12 @@ class ImageCompressor:
         slots = fmt.find_images(body)
         model = model or fmt.model(body, path)
         pipeline = self.pipeline if slots else None
+        computer_use = find_computer_use(body) if slots else None  # its screenshots keep their geometry
         results = []
         edits = []
         for slot in slots:
             assert pipeline is not None
-            processed = pipeline.process(slot, fmt.provider, model)
+            processed = pipeline.process(slot, fmt.provider, model, computer_use=computer_use)
             results.append(processed.result)
             if processed.edit is not None:
                 edits.append((slot, processed.edit))

@@ -3,24 +3,36 @@
 This is the per-image unit of work the compressor runs for every slot a wire format finds. It
 never raises: any failure leaves the part exactly as the client sent it and is recorded in the
 :class:`ImageResult` (``error``), so a request is never broken by its images.
+
+Given a helper thread (``overlap``), the helper decodes the pixels the analysis and the
+low-detail rewrite start from while this thread routes the question: Pillow's decoder and
+onnxruntime both release the GIL, so on two cores the router's milliseconds and the decode overlap.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from concurrent.futures import Executor
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from PIL import Image
+
+from headroom_edge.analysis.signals import QUICK_SIDE
 from headroom_edge.cache import LRUCache
 from headroom_edge.config import CompressionConfig
 from headroom_edge.context import SourceImage, TechniqueContext
+from headroom_edge.decision.base import Decision
+from headroom_edge.decision.policy import keep_geometry
 from headroom_edge.fetch import FetchedImage, FetchError, SafeFetcher
 from headroom_edge.formats.base import ImageEdit, ImageSlot
 from headroom_edge.formats.datauri import decode_base64
-from headroom_edge.imaging import probe_image
+from headroom_edge.formats.tools import ComputerUse
+from headroom_edge.imaging import fit_size, probe_image
 from headroom_edge.results import OVER_LIMIT, DecidedBy, ImageResult
 from headroom_edge.technique import Technique
 from headroom_edge.techniques import apply_technique
@@ -34,7 +46,13 @@ __all__ = ["OVER_LIMIT", "ImagePipeline", "Processed"]  # OVER_LIMIT: older impo
 
 logger = logging.getLogger("headroom_edge.pipeline")
 
-CacheKey = tuple[bytes, str, str, str | None, str | None, str | None]
+EARLY_DECODE_MAX_PIXELS = 2_100_000
+"""Sources up to this size (1920x1080 and below) are decoded early, beside the router. Beyond it a
+decode costs several routers, so when the answer turns out not to need it (a preserve or crop
+question on a 12 MP photo) the speculative work outweighs the 1-2 ms it could hide: measured
+1.2x slower on the saturated 2-core VM (scripts/bench_overlap.py)."""
+
+CacheKey = tuple[bytes, str, str, str | None, str | None, str | None, ComputerUse | None]
 
 
 @dataclass(frozen=True)
@@ -54,13 +72,57 @@ def _safe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {str(exc)[:160]}"
 
 
-def _cache_key(payload: bytes, slot: ImageSlot, provider: str, model: str | None) -> CacheKey:
+def _cache_key(
+    payload: bytes, slot: ImageSlot, provider: str, model: str | None, computer_use: ComputerUse | None,
+) -> CacheKey:
     """Everything a decision depends on besides the (per-pipeline) config.
 
     sha256 rather than blake2b: hardware-accelerated (SHA-NI) on these CPUs, twice as fast on
     image payloads (0.13 vs 0.25 ms for 236 KB of base64).
     """
-    return (hashlib.sha256(payload).digest(), slot.question, provider, model, slot.detail, slot.media_resolution)
+    return (hashlib.sha256(payload).digest(), slot.question, provider, model, slot.detail, slot.media_resolution,
+            computer_use)
+
+
+@dataclass(eq=False)
+class _SharedSource(SourceImage):
+    """A :class:`SourceImage` whose pixels two threads may ask for: this request's thread and
+    the helper's early decode (:meth:`decode_early`).
+
+    A request the early decode will satisfy waits for it instead of decoding the same bytes a
+    second time; any other request (a crop's or transcode's full-size pixels) does not wait for
+    a speculative decode it cannot use. The lock guards the pixel cache, never the helper's decode.
+    """
+
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _early: tuple[tuple[int, int], threading.Event] | None = None
+    """(size being decoded early, set when it is stored or has failed) while the helper decodes."""
+
+    def pixels(self, min_size: tuple[int, int] | None = None) -> Image.Image:
+        while True:
+            with self._lock:
+                early = self._early
+                if early is None or min_size is None or min_size[0] > early[0][0] or min_size[1] > early[0][1]:
+                    return super().pixels(min_size)
+            early[1].wait()
+
+    def decode_early(self, size: tuple[int, int]) -> None:
+        """Decode at ``size`` (outside the lock) and keep it, unless pixels were decoded already.
+        Speculative, so errors are dropped: whoever needs the pixels decodes and meets them."""
+        done = threading.Event()
+        with self._lock:
+            if self._decoded:
+                return
+            self._early = (size, done)
+        try:
+            img = SourceImage(data=self.data, info=self.info, config=self.config).pixels(min_size=size)
+        except Exception:
+            img = None
+        with self._lock:
+            if img is not None:
+                self._decoded.setdefault(size, img)
+            self._early = None
+        done.set()
 
 
 def _worth_it(outcome: Outcome, original_tokens: int) -> bool:
@@ -86,20 +148,27 @@ class ImagePipeline:
         ocr: OcrEngine | None,
         cache: LRUCache[CacheKey, Processed] | None = None,
         fetcher: SafeFetcher | None = None,
+        overlap: Executor | None = None,
     ) -> None:
         self.config = config
         self.decider = decider
         self.ocr = ocr
+        self.overlap = overlap
+        """Runs the decision while the calling thread decodes; None decides inline."""
         self.cache = cache if cache is not None else LRUCache(config.cache_size)
         self.fetcher: SafeFetcher | None = None
         """Used only when ``config.fetch_urls`` is on; None there builds the default one."""
         if config.fetch_urls:
             self.fetcher = fetcher if fetcher is not None else SafeFetcher.from_config(config)
 
-    def process(self, slot: ImageSlot, provider: str, model: str | None) -> Processed:
+    def process(
+        self, slot: ImageSlot, provider: str, model: str | None, *, computer_use: ComputerUse | None = None,
+    ) -> Processed:
+        """The edit and result for one slot. ``computer_use`` (the request declares such a tool,
+        :func:`~headroom_edge.formats.tools.find_computer_use`) keeps the image's geometry."""
         started = time.perf_counter()
         try:
-            processed = self._process(slot, provider, model)
+            processed = self._process(slot, provider, model, computer_use)
         except Exception as exc:  # fail open: the image goes through untouched
             logger.warning("image %s left untouched after an error: %s", slot.location, _safe_error(exc))
             processed = Processed(
@@ -112,10 +181,10 @@ class ImagePipeline:
             )
         return Processed(processed.edit, replace(processed.result, seconds=time.perf_counter() - started))
 
-    def _process(self, slot: ImageSlot, provider: str, model: str | None) -> Processed:
+    def _process(self, slot: ImageSlot, provider: str, model: str | None, computer_use: ComputerUse | None) -> Processed:
         source = slot.source
         if source.kind == "url" and self.fetcher is not None:
-            return self._process_url(slot, provider, model)
+            return self._process_url(slot, provider, model, computer_use)
         if source.kind != "base64" or source.data is None:
             what = "URL" if source.kind == "url" else "file id"
             return Processed(None, ImageResult(
@@ -124,8 +193,10 @@ class ImagePipeline:
                 decided_by="skip",
             ))
         data = source.data
-        key = _cache_key(data.encode("ascii", "surrogateescape"), slot, provider, model)
-        return self._cached(key, slot, lambda: self._decide_on_bytes(slot, provider, model, decode_base64(data)))
+        key = _cache_key(data.encode("ascii", "surrogateescape"), slot, provider, model, computer_use)
+        return self._cached(
+            key, slot, lambda: self._decide_on_bytes(slot, provider, model, decode_base64(data), computer_use),
+        )
 
     def _cached(self, key: CacheKey, slot: ImageSlot, compute: Callable[[], Processed]) -> Processed:
         """The cached outcome for ``key`` (re-indexed for this slot), else ``compute()``, kept
@@ -138,7 +209,9 @@ class ImagePipeline:
             self.cache.put(key, processed)
         return processed
 
-    def _process_url(self, slot: ImageSlot, provider: str, model: str | None) -> Processed:
+    def _process_url(
+        self, slot: ImageSlot, provider: str, model: str | None, computer_use: ComputerUse | None,
+    ) -> Processed:
         """Fetch a URL image (SSRF-guarded), then decide on its bytes like an inline one.
 
         A rewrite with new bytes turns the part into inline data (each format's ``render`` does
@@ -156,11 +229,15 @@ class ImagePipeline:
                 confidence=1.0, reason=f"image given by URL: not fetched ({exc}); left untouched",
                 decided_by="skip", error=_safe_error(exc),
             ))
-        key = _cache_key(b"fetched\0" + fetched.data, slot, provider, model)
-        done = self._cached(key, slot, lambda: self._decide_on_bytes(slot, provider, model, fetched.data))
+        key = _cache_key(b"fetched\0" + fetched.data, slot, provider, model, computer_use)
+        done = self._cached(
+            key, slot, lambda: self._decide_on_bytes(slot, provider, model, fetched.data, computer_use),
+        )
         return Processed(done.edit, replace(done.result, reason=f"{_fetched_note(fetched)}; {done.result.reason}"))
 
-    def _decide_on_bytes(self, slot: ImageSlot, provider: str, model: str | None, data: bytes) -> Processed:
+    def _decide_on_bytes(
+        self, slot: ImageSlot, provider: str, model: str | None, data: bytes, computer_use: ComputerUse | None,
+    ) -> Processed:
         limit = self.config.limits.max_payload_bytes
         if len(data) > limit:
             return Processed(None, ImageResult(
@@ -171,7 +248,7 @@ class ImagePipeline:
                 error=f"ImageTooLarge: {len(data)} > {limit} bytes", signals={"limit_bytes": limit},
             ))
         info = probe_image(data, self.config.limits)
-        image = SourceImage(data=data, info=info, config=self.config)
+        image = _SharedSource(data=data, info=info, config=self.config)
         ctx = TechniqueContext(provider, model, slot.detail, slot.media_resolution, self.config, ocr=self.ocr)
         original_tokens = ctx.tokens(image.size)
 
@@ -179,7 +256,10 @@ class ImagePipeline:
             outcome = untouched(image, ctx, "animated image: passed through untouched (frames would be lost)")
             return self._finish(slot, image, original_tokens, outcome, 1.0, "skip", {})
 
-        decision = self.decider.decide(slot.question, image, ctx)
+        if computer_use is not None:
+            decision = keep_geometry(computer_use)  # before routing: no question changes this
+        else:
+            decision = self._decide(slot.question, image, ctx)
         technique = decision.technique
         if technique not in self.config.techniques:
             outcome = untouched(image, ctx, f"{technique.value} is disabled by configuration")
@@ -196,6 +276,24 @@ class ImagePipeline:
         outcome = replace(outcome, reason=f"{decision.reason}; {outcome.reason}")
         return self._finish(slot, image, original_tokens, outcome, decision.confidence, decision.decided_by,
                             {**decision.signals, **outcome.signals})
+
+    def _decide(self, question: str, image: _SharedSource, ctx: TechniqueContext) -> Decision:
+        """The decider's answer, while the helper thread decodes the copy every FULL_LOW/TRANSCODE
+        analysis starts from (a JPEG draft decode at ~``QUICK_SIDE``, which the low-detail rewrite
+        then reuses: the image is still decoded only once).
+
+        The decision runs here, so a PRESERVE answer returns as soon as the router does; the
+        decode it did not need finishes on the helper, off this request's path. A helper still
+        busy with earlier work is not waited for: the analysis then decodes here, and the queued
+        decode is cancelled.
+        """
+        if self.overlap is None or image.size[0] * image.size[1] > EARLY_DECODE_MAX_PIXELS:
+            return self.decider.decide(question, image, ctx)
+        early = self.overlap.submit(image.decode_early, fit_size(*image.size, QUICK_SIDE, QUICK_SIDE))
+        try:
+            return self.decider.decide(question, image, ctx)
+        finally:
+            early.cancel()
 
     def _finish(
         self, slot: ImageSlot, image: SourceImage, original_tokens: int, outcome: Outcome,

@@ -2,6 +2,8 @@
 
 | # | question wants | the image shows                                                  | result    |
 |---|----------------|------------------------------------------------------------------|-----------|
+| 0 | anything       | any image of a request that declares a computer-use tool: the    | preserve  |
+|   |                | model answers in the screenshot's pixels (``keep_geometry``)     |           |
 | 1 | full_low       | text that the low-detail size makes illegible: the smallest       | preserve  |
 |   |                | detected text is below ``LEGIBLE_TEXT_PX`` after the shrink, or -  |           |
 |   |                | where the detector measured no text size - a graphic that loses   |           |
@@ -25,6 +27,7 @@ from dataclasses import replace
 
 from headroom_edge.analysis.signals import ImageSignals
 from headroom_edge.decision.base import Decision
+from headroom_edge.formats.tools import ComputerUse
 from headroom_edge.technique import Technique
 
 LEGIBLE_TEXT_PX = 8.0
@@ -62,6 +65,17 @@ def review(decision: Decision, signals: ImageSignals, *, original_size: tuple[in
         return replace(decision, technique=Technique.PRESERVE, decided_by="policy", signals=attached,
                        reason=f"{decision.reason}; but the image shows no text to transcribe: kept (policy row 3)")
     return replace(decision, signals=attached)
+
+
+def keep_geometry(computer_use: ComputerUse) -> Decision:
+    """Row 0, asked before the question is routed: a computer-use model's clicks, drags and
+    scrolls are coordinates in the screenshot it was shown, so any resize or crop moves every one
+    of them. Only the untouched image keeps them right; the question does not matter."""
+    signals: dict[str, object] = {"computer_use": computer_use.declared_by}
+    if computer_use.display is not None:
+        signals["display"] = list(computer_use.display)
+    return Decision(Technique.PRESERVE, 1.0, f"{computer_use.describe()}: geometry kept (policy row 0)",
+                    "policy", signals=signals)
 
 
 def _escalate(decision: Decision, signals: dict[str, object], why: str) -> Decision:

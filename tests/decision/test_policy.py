@@ -25,6 +25,21 @@ def _one(compressor: ImageCompressor, data: bytes, question: str, media_type: st
     return out.result.images[0]
 
 
+def test_row0_computer_use_request_keeps_every_screenshot_geometry(compressor: ImageCompressor) -> None:
+    """The same photo and general question that go low without the tool stay untouched with it."""
+    body = f.anthropic_body(f.photo_jpeg(1280, 800), "Describe this picture in one sentence.")
+    assert compressor.compress_body(body).result.images[0].technique is Technique.FULL_LOW
+    body["tools"] = [{"type": "computer_20250124", "name": "computer",
+                      "display_width_px": 1280, "display_height_px": 800}]
+    out = compressor.compress_body(body)
+    result = out.result.images[0]
+    assert not out.changed and result.technique is Technique.PRESERVE
+    assert result.decided_by == "policy" and "policy row 0" in result.reason
+    assert "computer-use tool declared (computer_20250124, display 1280x800): geometry kept" in result.reason
+    assert result.signals == {"computer_use": "computer_20250124", "display": [1280, 800]}
+    assert result.compressed_size == result.original_size == (1280, 800)
+
+
 def test_row1_general_question_on_a_page_of_small_text_keeps_it_legible(compressor: ImageCompressor) -> None:
     page = f.encode(f.document(1000, 1300, size=14), "PNG")
     result = _one(compressor, page, "What is this?", "image/png")

@@ -1,0 +1,113 @@
+"""A/B of the pipeline's helper thread: ``compress_body`` with the decode overlapping the router
+vs the same compressor code deciding inline, against the bare Pillow floor, in one run.
+
+Run::
+
+    .venv/bin/python scripts/bench_overlap.py [--runs 60]
+
+Why a separate A/B: scripts/bench.py compares one build against the floor; whether the overlap
+itself pays is only visible when both variants run in the same process, interleaved run by run
+(ABC, then CBA...), so load from other processes hits all three alike. Besides the three images
+of scripts/bench.py it times a PRESERVE and a CROP question on the 3000x4000 photo: there the
+early decode is speculative work the answer does not use, so those rows show what it costs.
+Prints medians, p90 and the paired median ratio (overlap / inline, per interleaved run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from headroom_edge import ImageCompressor  # noqa: E402
+from headroom_edge.imaging import probe_image  # noqa: E402
+from headroom_edge.techniques.base import TechniqueContext  # noqa: E402
+from headroom_edge.techniques.full_low import low_plan  # noqa: E402
+
+
+def _bench_module():
+    """scripts/bench.py itself (its cases and its floor), loaded by path: ``bench`` is the name
+    of the helper package under scripts/."""
+    spec = importlib.util.spec_from_file_location("bench_main", ROOT / "scripts" / "bench.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_main"] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def measure(bench, case, overlap: ImageCompressor, inline: ImageCompressor, runs: int) -> str:  # noqa: ANN001
+    """One table row: the three variants interleaved ``runs`` times after three warm-up rounds."""
+    raw = case.body()
+    out = overlap.compress_body(raw, path=bench.CHAT_PATH)
+    assert out.body == inline.compress_body(raw, path=bench.CHAT_PATH).body, "overlap changed the output"
+    result = out.result.images[0]
+    info = probe_image(case.data, overlap.config.limits)
+    ctx = TechniqueContext("openai", case.model, None, None, overlap.config)
+    target = tuple(result.compressed_size) if out.changed else low_plan(ctx, info.size)[0]
+    floor_type = result.media_type if out.changed and result.media_type else info.media_type
+    samples: dict[str, list[int]] = {"overlap": [], "inline": [], "floor": []}
+
+    def run(name: str) -> None:
+        if name == "floor":
+            start = time.perf_counter_ns()
+            bench.pillow_floor(case.data, target, floor_type, overlap.config.jpeg_quality)
+        else:
+            comp = overlap if name == "overlap" else inline
+            comp.pipeline.cache.clear()
+            start = time.perf_counter_ns()
+            comp.compress_body(raw, path=bench.CHAT_PATH)
+        samples[name].append(time.perf_counter_ns() - start)
+
+    order = ["overlap", "inline", "floor"]
+    for _ in range(3):
+        for name in order:
+            run(name)
+    for values in samples.values():
+        values.clear()
+    for i in range(runs):
+        for name in order if i % 2 == 0 else order[::-1]:
+            run(name)
+    med = {k: statistics.median(v) / 1e6 for k, v in samples.items()}
+    p90 = {k: sorted(v)[int(0.9 * (len(v) - 1))] / 1e6 for k, v in samples.items()}
+    paired = statistics.median(a / b for a, b in zip(samples["overlap"], samples["inline"], strict=True))
+    return (f"{case.name:34} {result.technique.value:9} {med['overlap']:8.2f}ms {med['inline']:8.2f}ms "
+            f"{med['floor']:8.2f}ms {med['overlap'] / med['floor']:8.2f}x {med['inline'] / med['floor']:8.2f}x "
+            f"{paired:7.3f}x {p90['overlap']:7.2f}ms {p90['inline']:7.2f}ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=60)
+    args = parser.parse_args()
+    bench = _bench_module()
+    cases = bench.default_cases()
+    phone = cases[2]
+    cases += [bench.Case("phone photo, preserve question", phone.data, phone.media_type,
+                         "How many buttons are on the suit?"),
+              bench.Case("phone photo, crop question", phone.data, phone.media_type,
+                         "What is in the top-left corner?")]
+    overlap = ImageCompressor()
+    inline = ImageCompressor()
+    inline._overlap = None  # the same code path, deciding without the helper thread
+    assert overlap.pipeline.overlap is not None, "needs two usable cores"
+    assert inline.pipeline.overlap is None
+    print(f"load average before: {os.getloadavg()}")
+    print(f"{'case':34} {'technique':9} {'overlap':>9} {'inline':>9} {'floor':>9} "
+          f"{'ovl/floor':>9} {'inl/floor':>9} {'ovl/inl':>8} {'p90 ovl':>8} {'p90 inl':>8}")
+    for case in cases:
+        print(measure(bench, case, overlap, inline, args.runs))
+    print(f"load average after: {os.getloadavg()}")
+    print(json.dumps({"runs": args.runs, "cpus": len(os.sched_getaffinity(0))}))
+
+
+if __name__ == "__main__":
+    main()
