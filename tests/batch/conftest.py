@@ -13,11 +13,17 @@ from tests.factories import anthropic_body, openai_chat_body, photo_jpeg, respon
 QUESTIONS = ("What animal is this?", "Describe the scene.", "Count the people in the photo exactly.")
 
 
-def batch_lines(count: int, *, photo_size: int = 900) -> list[bytes]:
-    """A mixed file: OpenAI chat and responses lines, Anthropic lines, a blank and a junk line."""
+def batch_lines(count: int, *, photo_size: int = 900, unique: bool = False) -> list[bytes]:
+    """A mixed file: OpenAI chat and responses lines, Anthropic lines, a blank and a junk line.
+
+    ``unique``: every line gets its own image (a different size), so no line is a cache hit of
+    an earlier one and each takes real compression time.
+    """
     jpeg = photo_jpeg(photo_size, photo_size)
     lines: list[bytes] = []
     for i in range(count):
+        if unique:
+            jpeg = photo_jpeg(photo_size + 8 * i, photo_size)
         question = QUESTIONS[i % len(QUESTIONS)]
         if i % 3 == 0:
             record = {
