@@ -23,12 +23,15 @@ from headroom_edge.formats.base import ImageEdit, WireFormat, apply_edits
 
 
 def test_registry() -> None:
-    assert FORMATS == (OPENAI_CHAT, OPENAI_RESPONSES, ANTHROPIC_MESSAGES, GEMINI)
+    assert FORMATS[:4] == (OPENAI_CHAT, OPENAI_RESPONSES, ANTHROPIC_MESSAGES, GEMINI)
     assert [f.name for f in FORMATS] == [
         "openai_chat",
         "openai_responses",
         "anthropic_messages",
         "gemini",
+        "gemini_interactions",
+        "ollama_chat",
+        "ollama_generate",
     ]
     for fmt in FORMATS:
         assert get_format(fmt.name) is fmt

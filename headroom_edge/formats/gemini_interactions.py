@@ -1,0 +1,122 @@
+"""Gemini's Interactions API (``POST /v1beta/interactions``): typed content items in ``input``.
+
+Shape: ``{"model", "input": ...}`` where ``input`` is a string (no images), a list of content
+items (one user turn), or a list of turns ``{"role", "content": str | [items]}``. Items are typed:
+``{"type": "text", "text"}`` and ``{"type": "image", "data": "<b64>" | "uri": ..., "mime_type",
+"resolution"}``. ``resolution`` (low, medium, high, ultra_high) is this API's media-resolution
+knob, the per-part ``mediaResolution`` of generateContent in other words; slots report it as the
+same ``MEDIA_RESOLUTION_*`` level so pricing is shared, and edits write it back in lower case.
+Turns behind ``previous_interaction_id`` live server-side and are out of reach.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from headroom_edge.formats.base import ImageEdit, ImageSlot, ImageSource, Provider
+from headroom_edge.formats.common import (
+    FoundImage,
+    Turn,
+    TurnListFormat,
+    assemble,
+    is_text_block,
+    str_or_none,
+    user_text,
+)
+from headroom_edge.formats.datauri import encode_base64
+from headroom_edge.formats.gemini import normalise_level, strip_models_prefix
+
+_LEVEL_PREFIX = "MEDIA_RESOLUTION_"
+
+
+def _is_turn_list(items: list[Any]) -> bool:
+    return any(isinstance(item, dict) and "role" in item for item in items)
+
+
+def _image_type(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.lower().startswith("image/") else None
+
+
+class GeminiInteractionsFormat(TurnListFormat):
+    """The Interactions wire format (stateless; use :data:`GEMINI_INTERACTIONS`)."""
+
+    name: str = "gemini_interactions"
+    provider: Provider = "google"
+    messages_key: str = "input"
+
+    def matches(self, body: dict[str, Any]) -> bool:
+        """An ``input`` list holding typed ``image`` items (directly or in turns): Responses
+        bodies also have ``input``, but their images are ``input_image``."""
+        items = body.get("input") if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            return False
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            content = item.get("content") if "role" in item else [item]
+            if isinstance(content, list) and any(self.image(p) is not None for p in content):
+                return True
+        return False
+
+    def entries(self, body: dict[str, Any]) -> Any:
+        """Turns as sent, or the content-item list as one user turn."""
+        items = body.get("input")
+        if not isinstance(items, list):
+            return None
+        return items if _is_turn_list(items) else [{"role": "user", "content": items}]
+
+    def location(self, entry_index: int, key: str) -> str:
+        return f"input[{entry_index}].{key}"
+
+    def find_images(self, body: dict[str, Any]) -> list[ImageSlot]:
+        slots = super().find_images(body)
+        items = body.get("input") if isinstance(body, dict) else None
+        if isinstance(items, list) and not _is_turn_list(items):
+            for slot in slots:  # one virtual turn: report the real path, input[i]
+                slot.location = f"input[{slot.position}]"
+        return slots
+
+    def turn(self, entry: Any) -> Turn:
+        if not isinstance(entry, dict):
+            return Turn()
+        content = entry.get("content")
+        text = user_text(content, is_text_block) if entry.get("role") == "user" else ""
+        return Turn(text, "content", content)
+
+    def image(self, part: Any) -> FoundImage | None:
+        if not isinstance(part, dict) or part.get("type") != "image":
+            return None
+        media_type = _image_type(part.get("mime_type"))
+        data, uri = part.get("data"), part.get("uri")
+        if isinstance(data, str) and data:
+            source = ImageSource(kind="base64", media_type=media_type, data=data)
+        elif isinstance(uri, str) and uri:
+            source = ImageSource(kind="url", media_type=media_type, url=uri)
+        else:
+            return None
+        return FoundImage(source, media_resolution=normalise_level(part.get("resolution")))
+
+    def render(self, slot: ImageSlot, edit: ImageEdit) -> list[Any]:
+        """The item with new ``data``/``mime_type`` (replacing a ``uri``) and/or ``resolution``,
+        then a text item. ``detail`` does not exist here."""
+
+        def edited() -> Any:
+            part = copy.deepcopy(slot.part)
+            if not isinstance(part, dict):
+                return part
+            if edit.data is not None:
+                part.pop("uri", None)
+                part["data"] = encode_base64(edit.data)
+                part["mime_type"] = edit.media_type
+            if edit.media_resolution is not None:
+                part["resolution"] = edit.media_resolution.removeprefix(_LEVEL_PREFIX).lower()
+            return part
+
+        return assemble(edited, edit, lambda text: {"type": "text", "text": text})
+
+    def body_model(self, body: dict[str, Any]) -> str | None:
+        return strip_models_prefix(str_or_none(body.get("model")))
+
+
+GEMINI_INTERACTIONS = GeminiInteractionsFormat()
