@@ -36,7 +36,7 @@ logger = logging.getLogger("headroom_edge")
 BodyT = TypeVar("BodyT", bytes, str, dict)
 
 _IMAGE_MARKERS = (b'"image_url"', b'"input_image"', b'"image"', b"inlineData", b"inline_data",
-                  b"fileData", b"file_data")
+                  b"fileData", b"file_data", b'"images"')  # "images": Ollama's native API
 
 
 @dataclass(frozen=True)

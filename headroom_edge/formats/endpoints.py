@@ -87,20 +87,18 @@ def _endpoint(name: str, pattern: str, wire_format: str, provider: Provider, doo
 
 _GEMINI_MODEL = r"(?:^|/)(?:models|tunedModels)/(?P<model>[^/:]+)"
 _VERTEX = r"(?:^|/)projects/[^/]+/locations/[^/]+/publishers/"
-_AZURE_DEPLOYMENT = r"(?:^|/)openai/deployments/(?P<deployment>[^/]+)/"
+_AZURE = r"(?:^|/)openai/"
+_AZURE_RESPONSES = r"(?:deployments/(?P<deployment>[^/]+)/|v1/)?"
 _BEDROCK_MODEL = r"(?:^|/)model/(?P<model>[^/]+)/"
 
 ENDPOINTS: tuple[Endpoint, ...] = (
-    # Azure OpenAI: deployment paths (?api-version=...) and the v1 paths (model in the body).
-    _endpoint("azure_openai_chat", _AZURE_DEPLOYMENT + r"chat/completions/?$", "openai_chat", "openai",
-              "azure_openai"),
-    _endpoint("azure_openai_responses", _AZURE_DEPLOYMENT + r"responses/?$", "openai_responses", "openai",
-              "azure_openai"),
-    _endpoint("azure_openai_v1_chat", r"(?:^|/)openai/v1/chat/completions/?$", "openai_chat", "openai",
-              "azure_openai"),
-    _endpoint("azure_openai_v1_responses", r"(?:^|/)openai/v1/responses/?$", "openai_responses", "openai",
-              "azure_openai"),
-    _endpoint("azure_openai_v1_responses_input_tokens", r"(?:^|/)openai/v1/responses/input_tokens/?$",
+    # Azure OpenAI: deployment paths (?api-version=...), the v1 paths (model in the body), and
+    # /openai/responses, where the openai SDK's AzureOpenAI sends Responses calls of a deployment.
+    _endpoint("azure_openai_chat", _AZURE + r"(?:deployments/(?P<deployment>[^/]+)|v1)/chat/completions/?$",
+              "openai_chat", "openai", "azure_openai"),
+    _endpoint("azure_openai_responses", _AZURE + _AZURE_RESPONSES + r"responses/?$",
+              "openai_responses", "openai", "azure_openai"),
+    _endpoint("azure_openai_responses_input_tokens", _AZURE + _AZURE_RESPONSES + r"responses/input_tokens/?$",
               "openai_responses", "openai", "azure_openai", counts_tokens=True),
     # OpenAI (and every OpenAI-compatible server: vLLM, OpenRouter, Mistral, Ollama's /v1).
     _endpoint("openai_chat", r"(?:^|/)chat/completions/?$", "openai_chat", "openai", "openai"),

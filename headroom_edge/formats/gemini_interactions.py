@@ -1,9 +1,12 @@
 """Gemini's Interactions API (``POST /v1beta/interactions``): typed content items in ``input``.
 
 Shape: ``{"model", "input": ...}`` where ``input`` is a string (no images), a list of content
-items (one user turn), or a list of turns ``{"role", "content": str | [items]}``. Items are typed:
-``{"type": "text", "text"}`` and ``{"type": "image", "data": "<b64>" | "uri": ..., "mime_type",
-"resolution"}``. ``resolution`` (low, medium, high, ultra_high) is this API's media-resolution
+items (one user turn), or a list of steps: ``{"type": "user_input" | "model_output", "content":
+[items]}`` (what google-genai 3.6 sends, even for a bare content list), ``{"type":
+"function_result", "result": str | [items]}`` (tool output, images included), or the older turn
+form ``{"role", "content"}``. Items are typed: ``{"type": "text", "text"}`` and ``{"type":
+"image", "data": "<b64>" | "uri": ..., "mime_type", "resolution"}``. A single content object as
+the whole ``input`` is not looked into (a lone item, no question to decide by). ``resolution`` (low, medium, high, ultra_high) is this API's media-resolution
 knob, the per-part ``mediaResolution`` of generateContent in other words; slots report it as the
 same ``MEDIA_RESOLUTION_*`` level so pricing is shared, and edits write it back in lower case.
 Turns behind ``previous_interaction_id`` live server-side and are out of reach.
@@ -30,8 +33,15 @@ from headroom_edge.formats.gemini import normalise_level, strip_models_prefix
 _LEVEL_PREFIX = "MEDIA_RESOLUTION_"
 
 
+_CONTENT_TYPES = frozenset({"text", "image", "audio", "document", "video"})
+_USER_STEPS = frozenset({"user_input"})
+
+
 def _is_turn_list(items: list[Any]) -> bool:
-    return any(isinstance(item, dict) and "role" in item for item in items)
+    """Steps (or role turns) rather than content items: any entry that is not a content item."""
+    return any(
+        isinstance(item, dict) and ("role" in item or item.get("type") not in _CONTENT_TYPES) for item in items
+    )
 
 
 def _image_type(value: Any) -> str | None:
@@ -48,14 +58,12 @@ class GeminiInteractionsFormat(TurnListFormat):
     def matches(self, body: dict[str, Any]) -> bool:
         """An ``input`` list holding typed ``image`` items (directly or in turns): Responses
         bodies also have ``input``, but their images are ``input_image``."""
-        items = body.get("input") if isinstance(body, dict) else None
-        if not isinstance(items, list):
+        entries = self.entries(body) if isinstance(body, dict) else None
+        if not isinstance(entries, list):
             return False
-        for item in items:
-            if not isinstance(item, dict):
-                continue
-            content = item.get("content") if "role" in item else [item]
-            if isinstance(content, list) and any(self.image(p) is not None for p in content):
+        for entry in entries:
+            parts = self.turn(entry).parts
+            if isinstance(parts, list) and any(self.image(p) is not None for p in parts):
                 return True
         return False
 
@@ -64,7 +72,7 @@ class GeminiInteractionsFormat(TurnListFormat):
         items = body.get("input")
         if not isinstance(items, list):
             return None
-        return items if _is_turn_list(items) else [{"role": "user", "content": items}]
+        return items if _is_turn_list(items) else [{"type": "user_input", "content": items}]
 
     def location(self, entry_index: int, key: str) -> str:
         return f"input[{entry_index}].{key}"
@@ -78,11 +86,15 @@ class GeminiInteractionsFormat(TurnListFormat):
         return slots
 
     def turn(self, entry: Any) -> Turn:
+        """A step or role turn; user text only from ``user_input`` steps and ``user`` turns;
+        a ``function_result``'s ``result`` list holds tool images."""
         if not isinstance(entry, dict):
             return Turn()
+        if entry.get("type") == "function_result":
+            return Turn("", "result", entry.get("result"))
         content = entry.get("content")
-        text = user_text(content, is_text_block) if entry.get("role") == "user" else ""
-        return Turn(text, "content", content)
+        is_user = entry.get("role") == "user" if "role" in entry else entry.get("type") in _USER_STEPS
+        return Turn(user_text(content, is_text_block) if is_user else "", "content", content)
 
     def image(self, part: Any) -> FoundImage | None:
         if not isinstance(part, dict) or part.get("type") != "image":

@@ -249,3 +249,15 @@ def test_random_shapes_never_raise(body: dict[str, Any], path: str | None) -> No
                 slot, ImageEdit(detail="low", media_resolution="MEDIA_RESOLUTION_LOW", text="t")
             )
     assert body == before  # finding and rendering never mutate the body
+
+
+def test_every_format_survives_hostile_bodies(hostile_body: Any) -> None:
+    """Finding, rendering and applying edits of every shape never raise, in every format."""
+    detect_format(hostile_body)
+    for fmt in FORMATS:
+        body = copy.deepcopy(hostile_body)
+        fmt.matches(body)
+        slots = fmt.find_images(body)
+        edits = [ImageEdit(detail="low", media_resolution="MEDIA_RESOLUTION_LOW", text="t", keep_image=False)
+                 for _ in slots]
+        apply_edits(fmt, list(zip(slots, edits)))

@@ -62,3 +62,17 @@ def test_responses_bodies_stay_responses(png_b64: str) -> None:
     assert detect_format(body) is OPENAI_RESPONSES
     assert GEMINI_INTERACTIONS.find_images({"input": "just text"}) == []
     assert GEMINI_INTERACTIONS.find_images({"input": [{"type": "image"}, {"type": "image", "data": 3}]}) == []
+
+
+def test_steps_as_google_genai_sends_them(png_b64: str, jpeg_b64: str) -> None:
+    body = {"model": "gemini-3-flash-preview", "input": [
+        {"type": "user_input", "content": [{"type": "text", "text": "Open the report."}]},
+        {"type": "model_output", "content": [{"type": "function_call", "name": "shot", "id": "c1", "arguments": {}}]},
+        {"type": "function_result", "call_id": "c1", "name": "shot", "result": [
+            {"type": "image", "data": png_b64, "mime_type": "image/png"}]},
+        {"type": "user_input", "content": [{"type": "image", "data": jpeg_b64, "mime_type": "image/jpeg"}]},
+    ]}
+    assert detect_format(body) is GEMINI_INTERACTIONS
+    slots = GEMINI_INTERACTIONS.find_images(body)
+    assert [s.location for s in slots] == ["input[2].result[0]", "input[3].content[0]"]
+    assert [s.question for s in slots] == ["Open the report."] * 2
