@@ -258,6 +258,5 @@ def test_every_format_survives_hostile_bodies(hostile_body: Any) -> None:
         body = copy.deepcopy(hostile_body)
         fmt.matches(body)
         slots = fmt.find_images(body)
-        edits = [ImageEdit(detail="low", media_resolution="MEDIA_RESOLUTION_LOW", text="t", keep_image=False)
-                 for _ in slots]
-        apply_edits(fmt, list(zip(slots, edits)))
+        edit = ImageEdit(detail="low", media_resolution="MEDIA_RESOLUTION_LOW", text="t", keep_image=False)
+        apply_edits(fmt, [(slot, edit) for slot in slots])
