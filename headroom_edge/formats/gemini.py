@@ -106,7 +106,19 @@ class GeminiFormat(TurnListFormat):
     messages_key: str = "contents"
 
     def matches(self, body: dict[str, Any]) -> bool:
-        return isinstance(body, dict) and isinstance(body.get("contents"), list)
+        return isinstance(body, dict) and isinstance(_request(body).get("contents"), list)
+
+    def entries(self, body: dict[str, Any]) -> Any:
+        """``contents``, or those of a countTokens ``generateContentRequest``."""
+        return _request(body).get("contents")
+
+    def find_images(self, body: dict[str, Any]) -> list[ImageSlot]:
+        slots = super().find_images(body)
+        if isinstance(body, dict) and _request(body) is not body:  # report the real JSON path
+            wrapper = "generateContentRequest" if "generateContentRequest" in body else "generate_content_request"
+            for slot in slots:
+                slot.location = f"{wrapper}.{slot.location}"
+        return slots
 
     def turn(self, entry: Any) -> Turn:
         if not isinstance(entry, dict):
@@ -125,7 +137,7 @@ class GeminiFormat(TurnListFormat):
 
     def image_reader(self, body: dict[str, Any]) -> ImageReader:
         """:meth:`image`, with the request's global level for parts that set none."""
-        global_level = _global_level(body)
+        global_level = _global_level(_request(body))
         if global_level is None:
             return self.image
 
@@ -180,7 +192,16 @@ class GeminiFormat(TurnListFormat):
     def body_model(self, body: dict[str, Any]) -> str | None:
         """The body's ``model`` without its ``models/`` prefix (the path's model wins; see
         :meth:`TurnListFormat.model`)."""
-        return strip_models_prefix(body.get("model"))
+        return strip_models_prefix(_request(body).get("model"))
+
+
+def _request(body: dict[str, Any]) -> dict[str, Any]:
+    """The generateContent request a body is: itself, or the ``generateContentRequest`` a
+    countTokens body may wrap it in (REST: camelCase or snake_case) when it has no ``contents``."""
+    if not isinstance(body, dict) or "contents" in body:
+        return body
+    inner = _get(body, "generateContentRequest", "generate_content_request")
+    return inner if isinstance(inner, dict) else body
 
 
 def strip_models_prefix(model: Any) -> str | None:

@@ -338,3 +338,19 @@ def test_a_response_that_is_not_an_object_takes_no_text(png_b64: str) -> None:
     (slot,) = GEMINI.find_images(body)
     apply_edits(GEMINI, [(slot, ImageEdit(text="x", keep_image=False))])
     assert body == before
+
+
+def test_count_tokens_generate_content_request(png_b64: str) -> None:
+    """countTokens also takes the whole request wrapped as ``generateContentRequest``."""
+    body = {"generateContentRequest": {"model": "models/gemini-3-pro-preview", "contents": [
+        {"role": "user", "parts": [{"text": "What is this?"},
+                                   {"inlineData": {"mimeType": "image/png", "data": png_b64}}]}],
+        "generationConfig": {"mediaResolution": "MEDIA_RESOLUTION_MEDIUM"}}}
+    assert GEMINI.matches(body)
+    (slot,) = GEMINI.find_images(body)
+    assert (slot.question, slot.media_resolution) == ("What is this?", "MEDIA_RESOLUTION_MEDIUM")
+    assert slot.location == "generateContentRequest.contents[0].parts[1]"
+    assert GEMINI.model(body) == "gemini-3-pro-preview"
+    apply_edits(GEMINI, [(slot, ImageEdit(media_resolution="MEDIA_RESOLUTION_LOW"))])
+    part = body["generateContentRequest"]["contents"][0]["parts"][1]  # type: ignore[index]
+    assert part["mediaResolution"] == {"level": "MEDIA_RESOLUTION_LOW"}
