@@ -113,6 +113,15 @@ class ImageSlot:
         return isinstance(self.container, dict)
 
     @property
+    def takes_text(self) -> bool:
+        """Whether an edit may add text here or drop the image (a transcode). False for a
+        single-image slot and for a text home that holds something other than text: a decision
+        that needs text should not be made for such a slot, as :func:`apply_edits` skips it."""
+        if self.holds_one:
+            return False
+        return self.text_home is None or self.text_home.usable()
+
+    @property
     def part(self) -> Any:
         return self.container[self.position]
 
@@ -133,7 +142,8 @@ class ImageEdit:
     media_resolution: str | None = None
     """Gemini per-part level to set, e.g. "MEDIA_RESOLUTION_LOW"."""
     text: str | None = None
-    """Text placed right after the image part (transcode: the OCR text)."""
+    """Text placed right after the image part, or in the slot's :class:`TextHome` (transcode:
+    the OCR text)."""
     keep_image: bool = True
     """False drops the image part, leaving only ``text``."""
 
@@ -142,10 +152,13 @@ class WireFormat(Protocol):
     """One provider request format. Implementations are stateless singletons."""
 
     name: str
-    """Stable name: "openai_chat", "openai_responses", "anthropic_messages", "gemini"."""
+    """Stable name: "openai_chat", "openai_responses", "anthropic_messages", "gemini",
+    "gemini_interactions", "ollama_chat", "ollama_generate"."""
     provider: Provider
+    """Whose token and media rules price this format's images."""
     messages_key: str
-    """The body's top-level list of turns ("messages", "input", "contents")."""
+    """The body's top-level list of turns ("messages", "input", "contents"); also the key a bare
+    list is wrapped under."""
 
     def matches(self, body: dict[str, Any]) -> bool:
         """Whether a body of unknown origin has this format's shape."""
@@ -156,34 +169,39 @@ class WireFormat(Protocol):
 
     def render(self, slot: ImageSlot, edit: ImageEdit) -> list[Any]:
         """The parts that replace ``slot.part``: a copy of it with only the edited fields changed,
-        and/or a text part in this format's shape."""
+        and/or a text part in this format's shape (never for a slot with a text home: see
+        :func:`apply_edits`)."""
 
     def model(self, body: dict[str, Any], path: str | None = None) -> str | None:
-        """The model the request targets (from the body, or the URL path for Gemini)."""
+        """The model the request targets (from the path where the endpoint names one, else the
+        body)."""
 
 
-def apply_edits(fmt: WireFormat, edits: Iterable[tuple[ImageSlot, ImageEdit]]) -> None:
+def apply_edits(fmt: WireFormat, edits: Iterable[tuple[ImageSlot, ImageEdit]]) -> list[ImageSlot]:
     """Rewrite the slots' parts in place.
 
     Edits in the same list are applied from the highest position down so that a slot that turns
     into two parts (image + OCR text) does not shift the positions of slots not yet applied. Text
     bound for a :class:`TextHome` is placed afterwards, in body order; an edit whose text has no
     valid home (or, for a single-image slot, that drops the image or adds text) is not applied:
-    the image then goes as sent rather than losing what the text would have carried.
+    the image then goes as sent rather than losing what the text would have carried. Returns
+    the slots whose edits were skipped (so results can say so).
     """
     in_lists: list[tuple[ImageSlot, ImageEdit]] = []
-    homeless: list[tuple[ImageSlot, str]] = []
+    for_homes: list[tuple[ImageSlot, str]] = []
+    skipped: list[ImageSlot] = []
     for slot, edit in edits:
+        needs_text = bool(edit.text) or not edit.keep_image
+        if needs_text and not slot.takes_text:
+            skipped.append(slot)
+            continue
         if slot.holds_one:
-            if edit.keep_image and not edit.text:
-                rendered = fmt.render(slot, edit)
-                if len(rendered) == 1:
-                    slot.container[slot.position] = rendered[0]
+            rendered = fmt.render(slot, edit)
+            if len(rendered) == 1:
+                slot.container[slot.position] = rendered[0]
             continue
         if slot.text_home is not None and edit.text:
-            if not slot.text_home.usable():
-                continue
-            homeless.append((slot, edit.text))
+            for_homes.append((slot, edit.text))
             edit = replace(edit, text=None)
         in_lists.append((slot, edit))
     ordered: Sequence[tuple[ImageSlot, ImageEdit]] = sorted(
@@ -191,6 +209,7 @@ def apply_edits(fmt: WireFormat, edits: Iterable[tuple[ImageSlot, ImageEdit]]) -
     )
     for slot, edit in ordered:
         slot.container[slot.position : slot.position + 1] = fmt.render(slot, edit)
-    for slot, text in sorted(homeless, key=lambda pair: pair[0].index):
+    for slot, text in sorted(for_homes, key=lambda pair: pair[0].index):
         assert slot.text_home is not None
         slot.text_home.place(text)
+    return skipped

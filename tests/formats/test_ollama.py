@@ -59,7 +59,8 @@ def test_a_non_string_content_takes_no_text_so_the_image_stays(png_b64: str) -> 
     body = {"model": "llava", "messages": [{"role": "user", "content": ["odd"], "images": [png_b64]}]}
     before = copy.deepcopy(body)
     (slot,) = OLLAMA_CHAT.find_images(body)
-    apply_edits(OLLAMA_CHAT, [(slot, ImageEdit(text="read", keep_image=False))])
+    assert not slot.takes_text
+    assert apply_edits(OLLAMA_CHAT, [(slot, ImageEdit(text="read", keep_image=False))]) == [slot]
     assert body == before  # nowhere valid for the text: nothing dropped
 
 

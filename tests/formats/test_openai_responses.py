@@ -239,10 +239,12 @@ def test_computer_screenshots_are_single_image_slots(png_b64: str, new_jpeg: byt
     assert [s.location for s in slots] == ["input[1].output", "input[2].output"]
     assert slots[0].holds_one and slots[0].question == "Open the settings page."
     assert slots[1].source == ImageSource(kind="file", file_id="f1")
-    apply_edits(OPENAI_RESPONSES, [
+    assert not slots[0].takes_text  # a decision that needs text should not be made here
+    skipped = apply_edits(OPENAI_RESPONSES, [
         (slots[0], ImageEdit(data=new_jpeg, media_type="image/jpeg", detail="low")),
         (slots[1], ImageEdit(text="Settings", keep_image=False)),  # no room for text: not applied
     ])
+    assert skipped == [slots[1]]
     out = body["input"][1]["output"]
     assert set(out) == {"type", "image_url"}  # a screenshot has no detail field
     media_type, data = parse_data_url(out["image_url"])  # type: ignore[misc]
