@@ -167,6 +167,7 @@ def model_in_path(path: str | None) -> PathModel:
 _ANTHROPIC_HEADER = "anthropic-version"
 _GOOGLE_HEADER = "x-goog-api-key"
 _GOOGLE_PREFIXES = ("/v1beta/", "/v1alpha/", "/upload/")
+_VERTEX_PREFIX = ("/v1/projects/", "/v1beta1/projects/")
 
 
 def provider_for_request(path: str, headers: Mapping[str, str]) -> Provider | None:
@@ -175,11 +176,14 @@ def provider_for_request(path: str, headers: Mapping[str, str]) -> Provider | No
 
     Anthropic: ``/v1/messages`` and below, or an ``anthropic-version`` header. Google: the
     ``/v1beta/``, ``/v1alpha/`` and ``/upload/`` APIs, a ``/v1/models/<model>:<method>`` call, or
-    an ``x-goog-api-key`` header. OpenAI: any other ``/v1/`` path. For every LLM endpoint of
+    an ``x-goog-api-key`` header. OpenAI: any other ``/v1/`` path except Vertex AI's
+    ``/v1/projects/...``, which is no public API's (None, whatever the headers). For every LLM endpoint of
     :data:`ENDPOINTS` whose door is one of the three public APIs, called at its documented path,
     this agrees with ``Endpoint.provider``; the other doors need a configured upstream.
     """
     path = bare_path(path)
+    if path.startswith(_VERTEX_PREFIX):
+        return None  # Vertex AI's API (Google OAuth tokens): never to a public API's upstream
     if path == "/v1/messages" or path.startswith("/v1/messages/") or _ANTHROPIC_HEADER in headers:
         return "anthropic"
     if (

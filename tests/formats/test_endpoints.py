@@ -61,6 +61,7 @@ CALLS = [
      "anthropic", "bedrock", False),
     ("/model/us.anthropic.claude-opus-4-7-v1%3A0/invoke-with-response-stream", "bedrock_invoke_stream",
      "anthropic_messages", "anthropic", "bedrock", False),
+    ("/api/v1/chat/completions", "openai_chat", "openai_chat", "openai", "openai", False),  # OpenRouter
     ("/api/chat", "ollama_chat", "ollama_chat", "anthropic", "ollama", False),
     ("/api/generate", "ollama_generate", "ollama_generate", "anthropic", "ollama", False),
 ]
@@ -100,7 +101,8 @@ def test_an_azure_deployment_is_only_a_fallback_model() -> None:
     assert model_in_path("/v1/files") == model_in_path(None) == PathModel()
 
 
-@pytest.mark.parametrize("path", ["/v1/models", "/v1/embeddings", "/v1/chat/completions/extra", "/v1/files", ""])
+@pytest.mark.parametrize("path", ["/v1/models", "/v1/embeddings", "/v1/chat/completions/extra", "/v1/files", "",
+                                  "/api/tags", "/api/chat/extra", "/v1beta/interactions/abc"])
 def test_other_paths_are_no_endpoint(path: str) -> None:
     assert endpoint_for(path) is None
     assert endpoint_for(None) is None
@@ -115,8 +117,8 @@ def test_names_are_unique_and_formats_exist() -> None:
 @pytest.mark.parametrize(_FIELDS, CALLS)
 def test_the_proxy_picks_the_endpoints_provider(path: str, name: str, wire_format: str, provider: str, door: str,
                                                 counts: bool) -> None:
-    if door not in _PUBLIC:
-        return  # Azure, Vertex, Bedrock, Ollama: reachable only through an upstream configured for them
+    if door not in _PUBLIC or not path.startswith(("/v1/", "/v1beta/")):
+        return  # other doors need an upstream configured for them; gateway prefixes are not served
     assert provider_for_request(path, {}) == provider
 
 
@@ -128,6 +130,10 @@ def test_provider_for_request_by_prefix_and_header() -> None:
     assert provider_for_request("/v1/files", {"x-goog-api-key": "k"}) == "google"
     assert provider_for_request("/admin", {}) is None
     assert provider_for_request("/v2/chat/completions", {}) is None
+    # A Vertex path carries a Google OAuth token: it must never reach OpenAI's upstream.
+    assert provider_for_request(VERTEX + "/google/models/g:generateContent", {}) is None
+    assert provider_for_request(VERTEX + "/anthropic/models/c:rawPredict", {"anthropic-version": "x"}) is None
+    assert provider_for_request("/api/chat", {}) is None and provider_for_request("/model/m/invoke", {}) is None
 
 
 # Until integrations/routes.py and integrations/upstream.py read this table, they must agree
