@@ -17,6 +17,7 @@ raises for bad input: unknown shapes and broken images pass through untouched.
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +28,7 @@ from headroom_edge.config import CompressionConfig
 from headroom_edge.decision.decider import Decider, PolicyDecider, RouterDecider, RulesDecider
 from headroom_edge.formats import detect_format, format_for_messages, get_format
 from headroom_edge.formats.base import ImageEdit, ImageSlot, WireFormat, apply_edits
-from headroom_edge.formats.body import may_have_images, parse_body, render_body
+from headroom_edge.formats.body import can_splice, may_have_images, parse_body, render_body
 from headroom_edge.formats.tools import find_computer_use
 from headroom_edge.lazy import Lazy
 from headroom_edge.pipeline import ImagePipeline
@@ -245,7 +246,11 @@ class ImageCompressor:
         if not result.changed or not edits:
             return BodyCompression(body, False, result, fmt.name)
         try:
-            text = render_body(parsed, fmt, edits)
+            if can_splice(edits):
+                text = render_body(parsed, fmt, edits)
+            else:  # text placed outside a part list, single-image slots: edit the parsed body
+                apply_edits(fmt, edits)
+                text = _dump_json(parsed.value)
         except (ValueError, RecursionError):
             # An edit that cannot be placed (an image part written with escaped key names, so
             # the parser kept no spans for it): the body goes as it came, and the result says so.
@@ -314,6 +319,17 @@ class ImageCompressor:
                 item.original_tokens, item.compressed_tokens, item.reason,
             )
         return result, edits
+
+
+def _dump_json(value: Any) -> str:
+    """Compact JSON with text kept as UTF-8 (ASCII escapes only where a lone surrogate, valid as
+    a JSON escape but not as UTF-8, forces them)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, separators=(",", ":"))
+    return text
 
 
 class _LazyOcr:

@@ -16,6 +16,7 @@ from headroom_edge.formats.base import (
     ImageEdit,
     ImageSlot,
     ImageSource,
+    TextHome,
     WireFormat,
     apply_edits,
 )
@@ -23,11 +24,16 @@ from headroom_edge.formats.bedrock_converse import BEDROCK_CONVERSE
 from headroom_edge.formats.endpoints import (
     COMPRESSIBLE,
     ENDPOINTS,
+    Door,
     Endpoint,
+    PathModel,
     endpoint_for,
+    model_in_path,
     provider_for_request,
 )
 from headroom_edge.formats.gemini import GEMINI
+from headroom_edge.formats.gemini_interactions import GEMINI_INTERACTIONS
+from headroom_edge.formats.ollama import OLLAMA_CHAT, OLLAMA_GENERATE
 from headroom_edge.formats.openai_chat import OPENAI_CHAT
 from headroom_edge.formats.openai_responses import OPENAI_RESPONSES, looks_like_responses_input
 from headroom_edge.providers import PROVIDER_ALIASES, PROVIDERS, Provider, canonical_provider
@@ -36,18 +42,24 @@ __all__ = [
     "ANTHROPIC_MESSAGES",
     "BEDROCK_CONVERSE",
     "COMPRESSIBLE",
+    "Door",
     "ENDPOINTS",
     "Endpoint",
     "FORMATS",
     "GEMINI",
+    "GEMINI_INTERACTIONS",
     "ImageEdit",
     "ImageSlot",
     "ImageSource",
+    "OLLAMA_CHAT",
+    "OLLAMA_GENERATE",
     "OPENAI_CHAT",
     "OPENAI_RESPONSES",
     "PROVIDERS",
     "PROVIDER_ALIASES",
+    "PathModel",
     "Provider",
+    "TextHome",
     "WireFormat",
     "apply_edits",
     "canonical_provider",
@@ -56,21 +68,27 @@ __all__ = [
     "format_for_messages",
     "format_for_path",
     "get_format",
+    "model_in_path",
     "provider_for_request",
 ]
 
 FORMATS: tuple[WireFormat, ...] = (
-    OPENAI_CHAT, OPENAI_RESPONSES, ANTHROPIC_MESSAGES, GEMINI, BEDROCK_CONVERSE
+    OPENAI_CHAT, OPENAI_RESPONSES, ANTHROPIC_MESSAGES, GEMINI, GEMINI_INTERACTIONS, OLLAMA_CHAT,
+    OLLAMA_GENERATE, BEDROCK_CONVERSE,
 )
 
-# Shape detection order matters: Anthropic bodies also have OpenAI Chat's shape (a messages list),
-# so the more specific format is asked first.
-_SHAPE_ORDER: tuple[WireFormat, ...] = (GEMINI, OPENAI_RESPONSES, ANTHROPIC_MESSAGES, OPENAI_CHAT)
+# Shape detection order matters: the more specific format is asked first. Anthropic and Ollama
+# chat bodies also have OpenAI Chat's shape (a messages list); Interactions bodies have Responses'
+# (an input list).
+_SHAPE_ORDER: tuple[WireFormat, ...] = (
+    GEMINI, GEMINI_INTERACTIONS, OPENAI_RESPONSES, OLLAMA_CHAT, OLLAMA_GENERATE, ANTHROPIC_MESSAGES, OPENAI_CHAT,
+)
 
 
 def get_format(name: str) -> WireFormat:
     """The format with this stable name ("openai_chat", "openai_responses",
-    "anthropic_messages", "gemini"); ValueError for any other name."""
+    "anthropic_messages", "gemini", "gemini_interactions", "ollama_chat", "ollama_generate");
+    ValueError for any other name."""
     for fmt in FORMATS:
         if fmt.name == name:
             return fmt
@@ -86,8 +104,10 @@ def format_for_path(path: str | None) -> WireFormat | None:
 
 def detect_format(body: Any, path: str | None = None) -> WireFormat | None:
     """The body's format: by URL path when it names a known endpoint, else by shape
-    (``contents`` -> Gemini, ``input`` -> Responses, ``messages`` -> Anthropic when it has an
-    Anthropic-only block or ``system`` + ``max_tokens``, else OpenAI Chat). None if nothing fits."""
+    (``contents`` -> Gemini, ``input`` with ``image`` items -> Interactions, other ``input`` ->
+    Responses, ``messages`` with ``images`` lists -> Ollama chat, ``images`` -> Ollama generate,
+    ``messages`` -> Anthropic when it has an Anthropic-only block or ``system`` + ``max_tokens``,
+    else OpenAI Chat). None if nothing fits."""
     by_path = format_for_path(path)
     if by_path is not None:
         return by_path

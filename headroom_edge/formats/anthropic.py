@@ -2,7 +2,9 @@
 
 Shape: ``{"type": "image", "source": {"type": "base64", "media_type": ..., "data": ...}}``, or a
 source of type ``url`` (``url``) or ``file`` (``file_id``). Screenshots from tools arrive as image
-blocks nested in ``tool_result.content`` lists (that content may also be a plain string). The
+blocks nested in ``tool_result.content`` lists (that content may also be a plain string), and a
+``document`` block whose source is ``{"type": "content", "content": [...]}`` (a custom document
+made of text and image blocks) holds image blocks too. The
 top-level ``system`` prompt is never the question, and text inside a ``tool_result`` is tool
 output, not the user's question: only top-level text blocks of user messages count.
 """
@@ -16,6 +18,7 @@ from typing import Any
 from headroom_edge.formats.base import ImageEdit, ImageSlot, ImageSource, Provider
 from headroom_edge.formats.common import (
     FoundImage,
+    Nested,
     Turn,
     TurnListFormat,
     assemble,
@@ -98,12 +101,22 @@ class AnthropicMessagesFormat(TurnListFormat):
         source = _image(part)
         return FoundImage(source) if source is not None else None
 
-    def nested_parts(self, part: Any) -> Iterable[tuple[str, list[Any]]]:
-        """A ``tool_result`` block's ``content`` list (tool screenshots)."""
-        if isinstance(part, dict) and part.get("type") == "tool_result":
+    def nested_parts(self, part: Any) -> Iterable[Nested]:
+        """A ``tool_result`` block's ``content`` list (tool screenshots) and a content-sourced
+        ``document`` block's ``source.content`` list; both take text blocks too."""
+        if not isinstance(part, dict):
+            return
+        kind = part.get("type")
+        if kind == "tool_result":
             nested = part.get("content")
             if isinstance(nested, list):
-                yield "content", nested
+                yield Nested("content", nested)
+        elif kind == "document":
+            source = part.get("source")
+            if isinstance(source, dict) and source.get("type") == "content":
+                nested = source.get("content")
+                if isinstance(nested, list):
+                    yield Nested("source.content", nested)
 
     def render(self, slot: ImageSlot, edit: ImageEdit) -> list[Any]:
         """The block with a base64 source carrying the new bytes (other keys such as

@@ -4,20 +4,29 @@ Every provider format (one module each) turns a parsed JSON body into a list of 
 and renders an :class:`ImageEdit` back into that provider's part shape. Nothing here knows about
 pixels, models or tokens: the flow is wire format -> decision -> technique -> wire format.
 
-All image parts of all supported formats live inside JSON lists (message content, tool results,
-Gemini parts), so a rewrite is always "replace ``container[position]`` with zero or more parts".
-:func:`apply_edits` does that for every format in one place, leaving every other field untouched.
+Almost every image part lives inside a JSON list (message content, tool results, Gemini parts,
+Ollama's ``images``), so a rewrite is "replace ``container[position]`` with zero or more parts".
+Two shapes differ, and :func:`apply_edits` handles both for every format in one place, leaving
+every other field untouched:
+
+* a list that cannot hold text (Ollama's ``images`` holds only base64; a Gemini
+  ``FunctionResponsePart`` only media): the slot names a :class:`TextHome`, where OCR text goes;
+* a single image held by an object key (a Responses ``computer_call_output.output`` screenshot):
+  ``container`` is that object and ``position`` the key. There is room for exactly one image and
+  no text, so only edits that keep the image and add no text are applied there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
 from headroom_edge.providers import Provider
 
-__all__ = ["ImageEdit", "ImageSlot", "ImageSource", "Provider", "SourceKind", "WireFormat", "apply_edits"]
+__all__ = [
+    "ImageEdit", "ImageSlot", "ImageSource", "Provider", "SourceKind", "TextHome", "WireFormat", "apply_edits",
+]
 
 SourceKind = Literal["base64", "url", "file"]
 
@@ -37,6 +46,43 @@ class ImageSource:
     file_id: str | None = None
 
 
+@dataclass(frozen=True, eq=False)
+class TextHome:
+    """Where a slot's text (a transcode's OCR text) goes when its part list cannot hold text.
+
+    With ``field`` None, ``owner[key]`` is a string (Ollama's ``content``/``prompt``) and the text
+    is appended to it. With ``field`` set, ``owner[key]`` is a JSON object (Gemini's
+    ``functionResponse.response``, created when missing) and the text is appended to its string
+    member ``field``. Texts of several images are appended in body order, one paragraph each.
+    """
+
+    owner: dict[str, Any]
+    key: str
+    field: str | None = None
+
+    def usable(self) -> bool:
+        """Whether the text can be placed without overwriting anything that is not text."""
+        current = self.owner.get(self.key)
+        if self.field is None:
+            return current is None or isinstance(current, str)
+        if current is None:
+            return True
+        return isinstance(current, dict) and (current.get(self.field) is None or isinstance(current[self.field], str))
+
+    def place(self, text: str) -> None:
+        if self.field is None:
+            self.owner[self.key] = _appended(self.owner.get(self.key), text)
+            return
+        target = self.owner.get(self.key)
+        if not isinstance(target, dict):
+            target = self.owner[self.key] = {}
+        target[self.field] = _appended(target.get(self.field), text)
+
+
+def _appended(current: Any, text: str) -> str:
+    return f"{current}\n\n{text}" if isinstance(current, str) and current.strip() else text
+
+
 @dataclass(eq=False)
 class ImageSlot:
     """One image part found in a body, with the question that belongs to it.
@@ -46,8 +92,10 @@ class ImageSlot:
     """
 
     index: int
-    container: list[Any]
-    position: int
+    container: Any
+    """The list holding the part, or (single-image slots) the object holding it."""
+    position: Any
+    """Index into ``container``, or the key for an object container."""
     source: ImageSource
     question: str
     location: str
@@ -56,6 +104,22 @@ class ImageSlot:
     media_resolution: str | None = None
     """Gemini level in effect for this part (per-part, else the request's global), e.g.
     "MEDIA_RESOLUTION_HIGH"; None when the request sets none."""
+    text_home: TextHome | None = None
+    """Where this slot's text goes when its container cannot hold text parts."""
+
+    @property
+    def holds_one(self) -> bool:
+        """A single image under an object key: no room for a second part or for text."""
+        return isinstance(self.container, dict)
+
+    @property
+    def takes_text(self) -> bool:
+        """Whether an edit may add text here or drop the image (a transcode). False for a
+        single-image slot and for a text home that holds something other than text: a decision
+        that needs text should not be made for such a slot, as :func:`apply_edits` skips it."""
+        if self.holds_one:
+            return False
+        return self.text_home is None or self.text_home.usable()
 
     @property
     def part(self) -> Any:
@@ -78,7 +142,8 @@ class ImageEdit:
     media_resolution: str | None = None
     """Gemini per-part level to set, e.g. "MEDIA_RESOLUTION_LOW"."""
     text: str | None = None
-    """Text placed right after the image part (transcode: the OCR text)."""
+    """Text placed right after the image part, or in the slot's :class:`TextHome` (transcode:
+    the OCR text)."""
     keep_image: bool = True
     """False drops the image part, leaving only ``text``."""
 
@@ -87,10 +152,13 @@ class WireFormat(Protocol):
     """One provider request format. Implementations are stateless singletons."""
 
     name: str
-    """Stable name: "openai_chat", "openai_responses", "anthropic_messages", "gemini"."""
+    """Stable name: "openai_chat", "openai_responses", "anthropic_messages", "gemini",
+    "gemini_interactions", "ollama_chat", "ollama_generate"."""
     provider: Provider
+    """Whose token and media rules price this format's images."""
     messages_key: str
-    """The body's top-level list of turns ("messages", "input", "contents")."""
+    """The body's top-level list of turns ("messages", "input", "contents"); also the key a bare
+    list is wrapped under."""
     markers: tuple[bytes, ...]
     """Byte strings that every image part of this format contains in its raw JSON (key or type
     names): a body with none of any format's markers is passed on without parsing."""
@@ -104,20 +172,47 @@ class WireFormat(Protocol):
 
     def render(self, slot: ImageSlot, edit: ImageEdit) -> list[Any]:
         """The parts that replace ``slot.part``: a copy of it with only the edited fields changed,
-        and/or a text part in this format's shape."""
+        and/or a text part in this format's shape (never for a slot with a text home: see
+        :func:`apply_edits`)."""
 
     def model(self, body: dict[str, Any], path: str | None = None) -> str | None:
-        """The model the request targets (from the body, or the URL path for Gemini)."""
+        """The model the request targets (from the path where the endpoint names one, else the
+        body)."""
 
 
-def apply_edits(fmt: WireFormat, edits: Iterable[tuple[ImageSlot, ImageEdit]]) -> None:
+def apply_edits(fmt: WireFormat, edits: Iterable[tuple[ImageSlot, ImageEdit]]) -> list[ImageSlot]:
     """Rewrite the slots' parts in place.
 
     Edits in the same list are applied from the highest position down so that a slot that turns
-    into two parts (image + OCR text) does not shift the positions of slots not yet applied.
+    into two parts (image + OCR text) does not shift the positions of slots not yet applied. Text
+    bound for a :class:`TextHome` is placed afterwards, in body order; an edit whose text has no
+    valid home (or, for a single-image slot, that drops the image or adds text) is not applied:
+    the image then goes as sent rather than losing what the text would have carried. Returns
+    the slots whose edits were skipped (so results can say so).
     """
+    in_lists: list[tuple[ImageSlot, ImageEdit]] = []
+    for_homes: list[tuple[ImageSlot, str]] = []
+    skipped: list[ImageSlot] = []
+    for slot, edit in edits:
+        needs_text = bool(edit.text) or not edit.keep_image
+        if needs_text and not slot.takes_text:
+            skipped.append(slot)
+            continue
+        if slot.holds_one:
+            rendered = fmt.render(slot, edit)
+            if len(rendered) == 1:
+                slot.container[slot.position] = rendered[0]
+            continue
+        if slot.text_home is not None and edit.text:
+            for_homes.append((slot, edit.text))
+            edit = replace(edit, text=None)
+        in_lists.append((slot, edit))
     ordered: Sequence[tuple[ImageSlot, ImageEdit]] = sorted(
-        edits, key=lambda pair: (id(pair[0].container), pair[0].position), reverse=True
+        in_lists, key=lambda pair: (id(pair[0].container), pair[0].position), reverse=True
     )
     for slot, edit in ordered:
         slot.container[slot.position : slot.position + 1] = fmt.render(slot, edit)
+    for slot, text in sorted(for_homes, key=lambda pair: pair[0].index):
+        assert slot.text_home is not None
+        slot.text_home.place(text)
+    return skipped

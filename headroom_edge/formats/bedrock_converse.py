@@ -26,6 +26,7 @@ from urllib.parse import unquote
 from headroom_edge.formats.base import ImageEdit, ImageSlot, ImageSource
 from headroom_edge.formats.common import (
     FoundImage,
+    Nested,
     Turn,
     TurnListFormat,
     assemble,
@@ -85,12 +86,12 @@ class BedrockConverseFormat(TurnListFormat):
         source = _image(part)
         return FoundImage(source) if source is not None else None
 
-    def nested_parts(self, part: Any) -> Iterable[tuple[str, list[Any]]]:
+    def nested_parts(self, part: Any) -> Iterable[Nested]:
         """A ``toolResult`` block's ``content`` list (tool screenshots)."""
         result = part.get("toolResult") if isinstance(part, dict) else None
         nested = result.get("content") if isinstance(result, dict) else None
         if isinstance(nested, list):
-            yield "toolResult.content", nested
+            yield Nested("toolResult.content", nested)
 
     def render(self, slot: ImageSlot, edit: ImageEdit) -> list[Any]:
         """The block with the new bytes and matching ``format``, then a ``{"text"}`` block (valid

@@ -327,6 +327,23 @@ class _Patch:
     new: str
 
 
+def can_splice(edits: Iterable[tuple[ImageSlot, ImageEdit]]) -> bool:
+    """Whether every edit only replaces list elements, which is what splicing does.
+
+    Edits that place text elsewhere (a :class:`~headroom_edge.formats.base.TextHome`), rewrite a
+    single image held by an object key, or are skipped because their slot takes no text need
+    :func:`~headroom_edge.formats.base.apply_edits` on the parsed body instead; the caller then
+    re-serialises (rare bodies: Gemini function responses with OCR text, computer screenshots).
+    """
+    for slot, edit in edits:
+        needs_text = bool(edit.text) or not edit.keep_image
+        if slot.holds_one or (needs_text and not slot.takes_text):
+            return False
+        if slot.text_home is not None and edit.text:
+            return False
+    return True
+
+
 def render_body(
     parsed: ParsedBody, fmt: WireFormat, edits: Iterable[tuple[ImageSlot, ImageEdit]]
 ) -> str:

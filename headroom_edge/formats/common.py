@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from headroom_edge.formats.base import ImageEdit, ImageSlot, ImageSource
+from headroom_edge.formats.base import ImageEdit, ImageSlot, ImageSource, TextHome
 from headroom_edge.formats.datauri import parse_data_url
+from headroom_edge.formats.endpoints import model_in_path
 from headroom_edge.formats.questions import join_text, questions_by_turn
 from headroom_edge.providers import Provider
 
@@ -39,7 +40,24 @@ class Turn:
     key: str = ""
     """Name of the entry's part list ("content", "parts", "output") for result locations."""
     parts: Any = None
-    """The part list itself (anything that is not a list holds no images)."""
+    """The part list itself (anything that is not a list holds no images), or with ``holder``
+    the one image part itself."""
+    text_home: TextHome | None = None
+    """Where text for this turn's images goes when ``parts`` cannot hold text (Ollama)."""
+    holder: dict[str, Any] | None = None
+    """Set when the entry holds a single image object under ``key`` instead of a part list
+    (a Responses ``computer_call_output``): the slot is ``holder[key]``."""
+
+
+@dataclass(frozen=True)
+class Nested:
+    """A part list nested inside a part (tool results, documents)."""
+
+    key: str
+    """Location key, e.g. "content", "functionResponse.parts"."""
+    parts: list[Any]
+    text_home: TextHome | None = None
+    """Where text goes when ``parts`` cannot hold text (Gemini's FunctionResponseParts)."""
 
 
 ImageReader = Callable[[Any], "FoundImage | None"]
@@ -48,12 +66,13 @@ ImageReader = Callable[[Any], "FoundImage | None"]
 @dataclass
 class _Found:
     turn: int
-    container: list[Any]
-    position: int
+    container: Any
+    position: Any
     source: ImageSource
     location: str
     detail: str | None
     media_resolution: str | None
+    text_home: TextHome | None
 
 
 @dataclass
@@ -71,9 +90,11 @@ class SlotCollector:
         self.turn_texts.append(user_text)
         return len(self.turn_texts) - 1
 
-    def add_image(self, turn: int, container: list[Any], position: int, found: FoundImage, location: str) -> None:
+    def add_image(self, turn: int, container: Any, position: Any, found: FoundImage, location: str,
+                  text_home: TextHome | None = None) -> None:
         self._found.append(
-            _Found(turn, container, position, found.source, location, found.detail, found.media_resolution)
+            _Found(turn, container, position, found.source, location, found.detail, found.media_resolution,
+                   text_home)
         )
 
     def slots(self) -> list[ImageSlot]:
@@ -88,6 +109,7 @@ class SlotCollector:
                 location=f.location,
                 detail=f.detail,
                 media_resolution=f.media_resolution,
+                text_home=f.text_home,
             )
             for i, f in enumerate(self._found)
         ]
@@ -187,12 +209,21 @@ class TurnListFormat:
         """:meth:`image`, or a reader that also knows request-wide settings (Gemini's level)."""
         return self.image
 
-    def nested_parts(self, part: Any) -> Iterable[tuple[str, list[Any]]]:
-        """(location key, list) of part lists nested inside ``part`` (tool results)."""
+    def nested_parts(self, part: Any) -> Iterable[Nested]:
+        """The part lists nested inside ``part`` (tool results, documents)."""
         return ()
 
+    def entries(self, body: dict[str, Any]) -> Any:
+        """The body's turns: the list under :attr:`messages_key` (a format whose body is a single
+        turn returns ``[body]``)."""
+        return body.get(self.messages_key)
+
+    def location(self, entry_index: int, key: str) -> str:
+        """Readable JSON path of an entry's part list (or single image), for results."""
+        return f"{self.messages_key}[{entry_index}].{key}"
+
     def find_images(self, body: dict[str, Any]) -> list[ImageSlot]:
-        entries = body.get(self.messages_key) if isinstance(body, dict) else None
+        entries = self.entries(body) if isinstance(body, dict) else None
         if not isinstance(entries, list):
             return []
         read = self.image_reader(body)
@@ -200,20 +231,35 @@ class TurnListFormat:
         for ei, entry in enumerate(entries):
             turn = self.turn(entry)
             index = collector.add_turn(turn.user_text)
+            where = self.location(ei, turn.key)
+            if turn.holder is not None:
+                found = read(turn.parts)
+                if found is not None:
+                    collector.add_image(index, turn.holder, turn.key, found, where)
+                continue
             if not isinstance(turn.parts, list):
                 continue
-            where = f"{self.messages_key}[{ei}].{turn.key}"
             for pi, part in enumerate(turn.parts):
                 found = read(part)
                 if found is not None:
-                    collector.add_image(index, turn.parts, pi, found, f"{where}[{pi}]")
-                for key, nested in self.nested_parts(part):
-                    for ni, inner in enumerate(nested):
+                    collector.add_image(index, turn.parts, pi, found, f"{where}[{pi}]", turn.text_home)
+                for nested in self.nested_parts(part):
+                    for ni, inner in enumerate(nested.parts):
                         found = read(inner)
                         if found is not None:
-                            collector.add_image(index, nested, ni, found, f"{where}[{pi}].{key}[{ni}]")
+                            collector.add_image(index, nested.parts, ni, found, f"{where}[{pi}].{nested.key}[{ni}]",
+                                                nested.text_home)
         return collector.slots()
 
+    def body_model(self, body: dict[str, Any]) -> str | None:
+        """The model the body names (Gemini strips its ``models/`` prefix)."""
+        return str_or_none(body.get("model")) or None
+
     def model(self, body: dict[str, Any], path: str | None = None) -> str | None:
-        """The body's ``model`` (Gemini also reads the path)."""
-        return str_or_none(body.get("model")) if isinstance(body, dict) else None
+        """The model the path names (Gemini, Vertex AI, Bedrock), else the body's ``model``, else
+        the Azure deployment the path names (deployment names are often, not always, model names:
+        only a fallback)."""
+        named = model_in_path(path)
+        if named.model:
+            return named.model
+        return (self.body_model(body) if isinstance(body, dict) else None) or named.deployment

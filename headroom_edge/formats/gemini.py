@@ -4,7 +4,10 @@ Shape: ``{"inlineData": {"mimeType": ..., "data": ...}}`` (REST also accepts sna
 ``inline_data``/``mime_type``), ``{"fileData": {"mimeType": ..., "fileUri": ...}}`` (reported as a
 url source), ``{"text": ...}``. Inline/file data is a generic blob container (audio, PDF, video),
 so only parts whose mime type is ``image/*`` are images. Images returned by tools inside
-``functionResponse.parts`` are images too (their text is tool output, not the question).
+``functionResponse.parts`` are images too (their text is tool output, not the question). A
+``FunctionResponsePart`` may hold only media, so text made from such an image (a transcode's OCR
+text) goes into the function response's ``response`` object under :data:`OCR_TEXT_KEY`, where the
+model reads it as part of the tool's answer and every validator accepts it (a JSON object).
 A ``contents`` entry without ``role`` is the user's; ``systemInstruction`` is never the question.
 
 Rendering keeps each part's naming style (camelCase or snake_case), because clients and
@@ -14,24 +17,25 @@ gateways that build one style may not accept a mix.
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Iterable
 from typing import Any
 
-from headroom_edge.formats.base import ImageEdit, ImageSlot, ImageSource, Provider
+from headroom_edge.formats.base import ImageEdit, ImageSlot, ImageSource, Provider, TextHome
 from headroom_edge.formats.common import (
     FoundImage,
     ImageReader,
+    Nested,
     Turn,
     TurnListFormat,
     assemble,
-    str_or_none,
     user_text,
 )
 from headroom_edge.formats.datauri import encode_base64
 
 _LEVEL_PREFIX = "MEDIA_RESOLUTION_"
-_PATH_MODEL = re.compile(r"(?:^|/)(?:models|tunedModels)/([^/:?#]+):[A-Za-z]+")
+
+OCR_TEXT_KEY = "headroom_ocr_text"
+"""Key in ``functionResponse.response`` that holds text read from the response's own images."""
 
 
 def _get(mapping: dict[str, Any], camel: str, snake: str) -> Any:
@@ -103,7 +107,19 @@ class GeminiFormat(TurnListFormat):
     markers: tuple[bytes, ...] = (b"inlineData", b"inline_data", b"fileData", b"file_data")
 
     def matches(self, body: dict[str, Any]) -> bool:
-        return isinstance(body, dict) and isinstance(body.get("contents"), list)
+        return isinstance(body, dict) and isinstance(_request(body).get("contents"), list)
+
+    def entries(self, body: dict[str, Any]) -> Any:
+        """``contents``, or those of a countTokens ``generateContentRequest``."""
+        return _request(body).get("contents")
+
+    def find_images(self, body: dict[str, Any]) -> list[ImageSlot]:
+        slots = super().find_images(body)
+        if isinstance(body, dict) and _request(body) is not body:  # report the real JSON path
+            wrapper = "generateContentRequest" if "generateContentRequest" in body else "generate_content_request"
+            for slot in slots:
+                slot.location = f"{wrapper}.{slot.location}"
+        return slots
 
     def turn(self, entry: Any) -> Turn:
         if not isinstance(entry, dict):
@@ -122,7 +138,7 @@ class GeminiFormat(TurnListFormat):
 
     def image_reader(self, body: dict[str, Any]) -> ImageReader:
         """:meth:`image`, with the request's global level for parts that set none."""
-        global_level = _global_level(body)
+        global_level = _global_level(_request(body))
         if global_level is None:
             return self.image
 
@@ -134,15 +150,17 @@ class GeminiFormat(TurnListFormat):
 
         return read
 
-    def nested_parts(self, part: Any) -> Iterable[tuple[str, list[Any]]]:
-        """Parts of a ``functionResponse`` (images returned by tools)."""
+    def nested_parts(self, part: Any) -> Iterable[Nested]:
+        """Parts of a ``functionResponse`` (images returned by tools); their text goes into the
+        response object (see :data:`OCR_TEXT_KEY`)."""
         if not isinstance(part, dict):
             return
         key = "functionResponse" if "functionResponse" in part else "function_response"
         response = part.get(key)
         nested = response.get("parts") if isinstance(response, dict) else None
         if isinstance(nested, list):
-            yield f"{key}.parts", nested
+            assert isinstance(response, dict)
+            yield Nested(f"{key}.parts", nested, TextHome(response, "response", OCR_TEXT_KEY))
 
     def render(self, slot: ImageSlot, edit: ImageEdit) -> list[Any]:
         """The part with new inline data and/or a per-part ``{"level": ...}``, in the part's own
@@ -172,17 +190,26 @@ class GeminiFormat(TurnListFormat):
 
         return assemble(edited, edit, lambda text: {"text": text})
 
-    def model(self, body: dict[str, Any], path: str | None = None) -> str | None:
-        """From ``.../models/<model>:generateContent`` in the path, else the body's ``model``
-        (with any ``models/`` prefix removed)."""
-        if isinstance(path, str):
-            found = _PATH_MODEL.search(path)
-            if found:
-                return found.group(1)
-        model = str_or_none(body.get("model")) if isinstance(body, dict) else None
-        if model and model.startswith("models/"):
-            model = model[len("models/") :]
-        return model or None
+    def body_model(self, body: dict[str, Any]) -> str | None:
+        """The body's ``model`` without its ``models/`` prefix (the path's model wins; see
+        :meth:`TurnListFormat.model`)."""
+        return strip_models_prefix(_request(body).get("model"))
+
+
+def _request(body: dict[str, Any]) -> dict[str, Any]:
+    """The generateContent request a body is: itself, or the ``generateContentRequest`` a
+    countTokens body may wrap it in (REST: camelCase or snake_case) when it has no ``contents``."""
+    if not isinstance(body, dict) or "contents" in body:
+        return body
+    inner = _get(body, "generateContentRequest", "generate_content_request")
+    return inner if isinstance(inner, dict) else body
+
+
+def strip_models_prefix(model: Any) -> str | None:
+    """``"models/gemini-3-flash"`` -> ``"gemini-3-flash"``; None for non-strings and ""."""
+    if not isinstance(model, str):
+        return None
+    return model[len("models/") :] if model.startswith("models/") else model or None
 
 
 def _with_inline_data(part: dict[str, Any], media_type: str, data: str) -> dict[str, Any]:

@@ -1,7 +1,10 @@
 """OpenAI Chat Completions: ``messages[].content`` image parts.
 
-Shape: ``{"type": "image_url", "image_url": {"url": <data or https URL>, "detail": ...}}``;
-``image_url`` given as a bare URL string is tolerated (some SDKs and proxies send it). Text
+Shape: ``{"type": "image_url", "image_url": {"url": <data or https URL>, "detail": ...}}``.
+OpenAI-compatible servers widen it: Mistral takes ``image_url`` as a plain URL string, and vLLM
+also takes a part with no ``type`` at all, ``{"image_url": "<url>"}``; both are images here and
+keep their shape when rewritten (a typeless part never gains ``detail``, which vLLM's plain form
+does not have). Text
 parts are ``{"type": "text", "text": ...}``. Images are looked for in every message (the API
 only allows them in user messages, but a body we pass through should be reported completely);
 only ``role: "user"`` text counts towards questions.
@@ -25,6 +28,11 @@ from headroom_edge.formats.common import (
 from headroom_edge.formats.datauri import build_data_url
 
 
+def _is_bare(part: dict[str, Any]) -> bool:
+    """vLLM's typeless ``{"image_url": "<url>"}`` part."""
+    return "type" not in part and isinstance(part.get("image_url"), str)
+
+
 class OpenAIChatFormat(TurnListFormat):
     """The Chat Completions wire format (stateless; use :data:`OPENAI_CHAT`)."""
 
@@ -42,7 +50,7 @@ class OpenAIChatFormat(TurnListFormat):
 
     def image(self, part: Any) -> FoundImage | None:
         """The source and detail of an ``image_url`` part, or None when ``part`` is not one."""
-        if not isinstance(part, dict) or part.get("type") != "image_url":
+        if not isinstance(part, dict) or not (part.get("type") == "image_url" or _is_bare(part)):
             return None
         inner = part.get("image_url")
         if isinstance(inner, dict):
@@ -71,6 +79,9 @@ class OpenAIChatFormat(TurnListFormat):
                     inner["url"] = new_url
                 if edit.detail is not None:
                     inner["detail"] = edit.detail
+            elif "type" not in part:
+                if new_url is not None:
+                    part["image_url"] = new_url
             elif new_url is not None or edit.detail is not None:
                 url = new_url if new_url is not None else inner
                 # A bare-string image_url has nowhere to put detail: use the documented object.

@@ -4,10 +4,12 @@ Shape: ``input`` is a string (no images) or a list of items. Message items (``"t
 "message"`` or no type, any role) hold a string or a list of ``input_text``/``input_image``
 parts; ``input_image`` is flat: ``{"type": "input_image", "image_url": <data or https URL>,
 "file_id": ..., "detail": ...}``. Tool outputs (``function_call_output``,
-``custom_tool_call_output``) may carry ``input_image`` parts in an ``output`` list; they are
-turns without user text. ``computer_call_output`` screenshots sit in an ``output`` *object*, not a
-list, so they cannot be rewritten by position and are not reported. Turns referenced through
-``previous_response_id`` live server-side and are out of reach.
+``custom_tool_call_output``) may carry ``input_image`` parts in an ``output`` list (or a plain
+string, which holds none); they are turns without user text. A ``computer_call_output`` holds one
+screenshot as an ``output`` *object* ``{"type": "computer_screenshot", "image_url" | "file_id"}``:
+a single-image slot (see :mod:`headroom_edge.formats.base`) that can take new pixels or a new
+``detail`` but never text or removal, since the computer-use loop needs exactly one screenshot
+there. Turns referenced through ``previous_response_id`` live server-side and are out of reach.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from headroom_edge.formats.common import (
 from headroom_edge.formats.datauri import build_data_url
 
 _TOOL_OUTPUTS = frozenset({"function_call_output", "custom_tool_call_output"})
+_IMAGE_PARTS = frozenset({"input_image", "computer_screenshot"})
 _TEXT_PARTS = frozenset({"input_text", "text"})
 _RESPONSES_ITEM_TYPES = frozenset(
     {
@@ -89,11 +92,14 @@ class OpenAIResponsesFormat(TurnListFormat):
             return message_turn(entry, _is_text)
         if str_or_none(kind) in _TOOL_OUTPUTS:
             return Turn("", "output", entry.get("output"))
+        if kind == "computer_call_output":
+            return Turn("", "output", entry.get("output"), holder=entry)
         return Turn()
 
     def image(self, part: Any) -> FoundImage | None:
-        """Source and detail of an ``input_image`` part (URL first, else file id), or None."""
-        if not isinstance(part, dict) or part.get("type") != "input_image":
+        """Source and detail of an ``input_image`` or ``computer_screenshot`` part (URL first,
+        else file id), or None."""
+        if not isinstance(part, dict) or str_or_none(part.get("type")) not in _IMAGE_PARTS:
             return None
         source = source_from_url(part.get("image_url"))
         if source is None:
@@ -119,7 +125,8 @@ class OpenAIResponsesFormat(TurnListFormat):
                 part["image_url"] = build_data_url(edit.media_type, edit.data)  # type: ignore[arg-type]
                 if part.get("file_id"):
                     del part["file_id"]
-            if edit.detail is not None:
+            # A computer_screenshot has no detail field: the API would reject one.
+            if edit.detail is not None and part.get("type") == "input_image":
                 part["detail"] = edit.detail
             return part
 

@@ -120,6 +120,20 @@ HOSTILE_BODIES: list[Any] = [
     {"contents": [{"parts": [{"functionResponse": {"parts": None}}]}]},
     {"contents": [{"parts": [{"functionResponse": {"parts": [None, {"inlineData": 3}]}}]}]},
     {"contents": [{"role": ["user"], "parts": [{"text": ["x"]}]}]},
+    {"contents": [{"parts": [{"functionResponse": {"response": 5, "parts": [
+        {"inlineData": {"mimeType": "image/png", "data": "AAAA"}}]}}]}]},
+    {"input": [{"type": "computer_call_output", "output": None}]},
+    {"input": [{"type": "computer_call_output", "output": {"type": "computer_screenshot", "image_url": 3}}]},
+    {"input": [{"type": "custom_tool_call_output", "output": 5}]},
+    {"input": [{"type": "image", "data": None}, {"type": "image", "uri": 3}, {"type": "image"}]},
+    {"input": [{"type": "function_result", "result": None}, {"type": "user_input", "content": "x"}]},
+    {"input": [{"type": "user_input", "content": [None, {"type": "image", "data": ""}]}]},
+    {"messages": [{"role": "user", "content": None, "images": [None, 3, "", {}]}]},
+    {"messages": [{"role": "user", "content": 5, "images": "AAAA"}]},
+    {"images": None, "prompt": 5},
+    {"images": [None, 4, ""], "prompt": ["x"]},
+    {"messages": [{"role": "user", "content": [{"type": "document", "source": {"type": "content", "content": 5}}]}]},
+    {"messages": [{"role": "user", "content": [{"image_url": {"url": 3}}, {"image_url": None}]}]},
     {"contents": [], "generationConfig": {"mediaResolution": 5}},
     {
         "contents": [

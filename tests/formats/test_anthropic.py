@@ -258,3 +258,26 @@ def test_hostile_bodies_do_not_raise(hostile_body: Any) -> None:
     for slot in ANTHROPIC_MESSAGES.find_images(hostile_body):
         assert slot.container[slot.position] is slot.part
     ANTHROPIC_MESSAGES.matches(hostile_body)
+
+
+def test_images_inside_a_content_document(png_b64: str, new_jpeg: bytes) -> None:
+    doc = {"type": "document", "title": "Scan", "citations": {"enabled": True},
+           "source": {"type": "content", "content": [
+               {"type": "text", "text": "Page 1"},
+               {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": png_b64}}]}}
+    body: dict[str, Any] = {"model": "claude-sonnet-4-5", "max_tokens": 64, "messages": [
+        {"role": "user", "content": [doc, {"type": "text", "text": "What is the total?"}]}]}
+    before = copy.deepcopy(body)
+    (slot,) = ANTHROPIC_MESSAGES.find_images(body)
+    assert slot.location == "messages[0].content[0].source.content[1]"
+    assert slot.question == "What is the total?"
+    apply_edits(ANTHROPIC_MESSAGES, [(slot, ImageEdit(data=new_jpeg, media_type="image/jpeg", text="TOTAL 9"))])
+    inner = body["messages"][0]["content"][0]["source"]["content"]
+    assert inner[0] == {"type": "text", "text": "Page 1"}
+    assert inner[1]["source"]["media_type"] == "image/jpeg" and decode_size(inner[1]["source"]["data"])[1] == "JPEG"
+    assert inner[2] == {"type": "text", "text": "TOTAL 9"}
+    kept = body["messages"][0]["content"][0]
+    assert {k: kept[k] for k in ("title", "citations")} == {k: doc[k] for k in ("title", "citations")}
+    assert body["messages"][0]["content"][1] == before["messages"][0]["content"][1]
+    pdf = {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": png_b64}}
+    assert ANTHROPIC_MESSAGES.find_images({"messages": [{"role": "user", "content": [pdf]}]}) == []

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from headroom_edge.formats import (
     ANTHROPIC_MESSAGES,
-    BEDROCK_CONVERSE,
     FORMATS,
     GEMINI,
     OPENAI_CHAT,
@@ -24,12 +23,15 @@ from headroom_edge.formats.base import ImageEdit, WireFormat, apply_edits
 
 
 def test_registry() -> None:
-    assert FORMATS == (OPENAI_CHAT, OPENAI_RESPONSES, ANTHROPIC_MESSAGES, GEMINI, BEDROCK_CONVERSE)
+    assert FORMATS[:4] == (OPENAI_CHAT, OPENAI_RESPONSES, ANTHROPIC_MESSAGES, GEMINI)
     assert [f.name for f in FORMATS] == [
         "openai_chat",
         "openai_responses",
         "anthropic_messages",
         "gemini",
+        "gemini_interactions",
+        "ollama_chat",
+        "ollama_generate",
         "bedrock_converse",
     ]
     for fmt in FORMATS:
@@ -248,3 +250,14 @@ def test_random_shapes_never_raise(body: dict[str, Any], path: str | None) -> No
                 slot, ImageEdit(detail="low", media_resolution="MEDIA_RESOLUTION_LOW", text="t")
             )
     assert body == before  # finding and rendering never mutate the body
+
+
+def test_every_format_survives_hostile_bodies(hostile_body: Any) -> None:
+    """Finding, rendering and applying edits of every shape never raise, in every format."""
+    detect_format(hostile_body)
+    for fmt in FORMATS:
+        body = copy.deepcopy(hostile_body)
+        fmt.matches(body)
+        slots = fmt.find_images(body)
+        edit = ImageEdit(detail="low", media_resolution="MEDIA_RESOLUTION_LOW", text="t", keep_image=False)
+        apply_edits(fmt, [(slot, edit) for slot in slots])

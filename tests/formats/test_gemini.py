@@ -291,3 +291,66 @@ def test_identity_and_matches(camel: dict[str, Any]) -> None:
 def test_hostile_bodies_do_not_raise(hostile_body: Any) -> None:
     for slot in GEMINI.find_images(hostile_body):
         assert slot.container[slot.position] is slot.part
+
+
+def test_text_from_a_function_response_image_goes_into_its_response(png_b64: str, new_jpeg: bytes) -> None:
+    """A FunctionResponsePart holds only media: google-genai's own types must accept the rewrite."""
+    from google.genai import types
+    from pydantic import ValidationError
+
+    from headroom_edge.formats.gemini import OCR_TEXT_KEY
+
+    response = {"name": "screenshot", "response": {"status": "ok"},
+                "parts": [{"inlineData": {"mimeType": "image/png", "data": png_b64}},
+                          {"inlineData": {"mimeType": "image/png", "data": png_b64}}]}
+    bare = {"name": "read", "parts": [{"inline_data": {"mime_type": "image/png", "data": png_b64}}]}
+    body: dict[str, Any] = {"contents": [
+        {"role": "user", "parts": [{"text": "What does the dialog say?"}]},
+        {"role": "model", "parts": [{"functionCall": {"name": "screenshot", "args": {}}}]},
+        {"role": "user", "parts": [{"functionResponse": response}, {"function_response": bare}]},
+    ]}
+    slots = GEMINI.find_images(body)
+    assert [s.location for s in slots] == [
+        "contents[2].parts[0].functionResponse.parts[0]", "contents[2].parts[0].functionResponse.parts[1]",
+        "contents[2].parts[1].function_response.parts[0]"]
+    apply_edits(GEMINI, [
+        (slots[0], ImageEdit(data=new_jpeg, media_type="image/jpeg", text="Save changes?")),
+        (slots[1], ImageEdit(text="[Yes] [No]", keep_image=False)),
+        (slots[2], ImageEdit(text="hello", keep_image=False)),
+    ])
+    fr = body["contents"][2]["parts"][0]["functionResponse"]
+    assert fr["response"] == {"status": "ok", OCR_TEXT_KEY: "Save changes?\n\n[Yes] [No]"}
+    assert len(fr["parts"]) == 1 and decode_size(fr["parts"][0]["inlineData"]["data"]) == ((8, 6), "JPEG")
+    assert body["contents"][2]["parts"][1] == {"function_response": {
+        "name": "read", "parts": [], "response": {OCR_TEXT_KEY: "hello"}}}
+    assert len(body["contents"][2]["parts"]) == 2  # no text part next to the function responses
+    for content in body["contents"]:
+        types.Content.model_validate(content)
+    with pytest.raises(ValidationError):  # what a text field there used to produce
+        types.FunctionResponsePart.model_validate({"text": "Save changes?"})
+
+
+def test_a_response_that_is_not_an_object_takes_no_text(png_b64: str) -> None:
+    part = {"functionResponse": {"name": "f", "response": "odd", "parts": [
+        {"inlineData": {"mimeType": "image/png", "data": png_b64}}]}}
+    body = {"contents": [{"role": "user", "parts": [part]}]}
+    before = copy.deepcopy(body)
+    (slot,) = GEMINI.find_images(body)
+    apply_edits(GEMINI, [(slot, ImageEdit(text="x", keep_image=False))])
+    assert body == before
+
+
+def test_count_tokens_generate_content_request(png_b64: str) -> None:
+    """countTokens also takes the whole request wrapped as ``generateContentRequest``."""
+    body = {"generateContentRequest": {"model": "models/gemini-3-pro-preview", "contents": [
+        {"role": "user", "parts": [{"text": "What is this?"},
+                                   {"inlineData": {"mimeType": "image/png", "data": png_b64}}]}],
+        "generationConfig": {"mediaResolution": "MEDIA_RESOLUTION_MEDIUM"}}}
+    assert GEMINI.matches(body)
+    (slot,) = GEMINI.find_images(body)
+    assert (slot.question, slot.media_resolution) == ("What is this?", "MEDIA_RESOLUTION_MEDIUM")
+    assert slot.location == "generateContentRequest.contents[0].parts[1]"
+    assert GEMINI.model(body) == "gemini-3-pro-preview"
+    apply_edits(GEMINI, [(slot, ImageEdit(media_resolution="MEDIA_RESOLUTION_LOW"))])
+    part = body["generateContentRequest"]["contents"][0]["parts"][1]  # type: ignore[index]
+    assert part["mediaResolution"] == {"level": "MEDIA_RESOLUTION_LOW"}

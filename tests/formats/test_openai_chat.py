@@ -250,3 +250,20 @@ def test_model_and_matches(body: dict[str, Any]) -> None:
 def test_hostile_bodies_do_not_raise(hostile_body: Any) -> None:
     for slot in OPENAI_CHAT.find_images(hostile_body):
         assert slot.container[slot.position] is slot.part
+
+
+def test_mistral_string_and_vllm_bare_parts(png_b64: str, new_jpeg: bytes) -> None:
+    url = f"data:image/png;base64,{png_b64}"
+    body: dict[str, Any] = {"model": "pixtral-12b", "messages": [{"role": "user", "content": [
+        {"type": "text", "text": "Compare these."},
+        {"type": "image_url", "image_url": url},  # Mistral
+        {"image_url": url},  # vLLM, no type
+        {"image_url": {"url": url}},  # no type and not a string: not vLLM's form, not an image
+    ]}]}
+    slots = OPENAI_CHAT.find_images(body)
+    assert [s.location for s in slots] == ["messages[0].content[1]", "messages[0].content[2]"]
+    apply_edits(OPENAI_CHAT, [(s, ImageEdit(data=new_jpeg, media_type="image/jpeg", detail="low")) for s in slots])
+    mistral, vllm = body["messages"][0]["content"][1:3]
+    assert mistral["type"] == "image_url" and mistral["image_url"]["detail"] == "low"
+    assert set(vllm) == {"image_url"} and isinstance(vllm["image_url"], str)  # the bare form stays bare
+    assert decode_size(parse_data_url(vllm["image_url"])[1]) == ((8, 6), "JPEG")  # type: ignore[index]

@@ -121,7 +121,7 @@ def test_string_input_has_no_images() -> None:
     assert OPENAI_RESPONSES.find_images(body) == []
 
 
-def test_skips_non_base64_data_url_and_computer_call_output(png_b64: str) -> None:
+def test_skips_non_base64_data_url(png_b64: str) -> None:
     body = {
         "input": [
             {
@@ -135,7 +135,7 @@ def test_skips_non_base64_data_url_and_computer_call_output(png_b64: str) -> Non
             },
         ]
     }
-    assert OPENAI_RESPONSES.find_images(body) == []
+    assert [s.location for s in OPENAI_RESPONSES.find_images(body)] == ["input[1].output"]
 
 
 def test_render_changes_only_image_url_and_detail(body: dict[str, Any], new_jpeg: bytes) -> None:
@@ -224,3 +224,46 @@ def test_model_and_identity(body: dict[str, Any]) -> None:
 def test_hostile_bodies_do_not_raise(hostile_body: Any) -> None:
     for slot in OPENAI_RESPONSES.find_images(hostile_body):
         assert slot.container[slot.position] is slot.part
+
+
+def test_computer_screenshots_are_single_image_slots(png_b64: str, new_jpeg: bytes) -> None:
+    shot = f"data:image/png;base64,{png_b64}"
+    body: dict[str, Any] = {"model": "computer-use-preview", "input": [
+        {"role": "user", "content": "Open the settings page."},
+        {"type": "computer_call_output", "call_id": "c1", "acknowledged_safety_checks": [],
+         "output": {"type": "computer_screenshot", "image_url": shot}},
+        {"type": "computer_call_output", "call_id": "c2", "output": {"type": "computer_screenshot", "file_id": "f1"}},
+    ]}
+    before = copy.deepcopy(body)
+    slots = OPENAI_RESPONSES.find_images(body)
+    assert [s.location for s in slots] == ["input[1].output", "input[2].output"]
+    assert slots[0].holds_one and slots[0].question == "Open the settings page."
+    assert slots[1].source == ImageSource(kind="file", file_id="f1")
+    assert not slots[0].takes_text  # a decision that needs text should not be made here
+    skipped = apply_edits(OPENAI_RESPONSES, [
+        (slots[0], ImageEdit(data=new_jpeg, media_type="image/jpeg", detail="low")),
+        (slots[1], ImageEdit(text="Settings", keep_image=False)),  # no room for text: not applied
+    ])
+    assert skipped == [slots[1]]
+    out = body["input"][1]["output"]
+    assert set(out) == {"type", "image_url"}  # a screenshot has no detail field
+    media_type, data = parse_data_url(out["image_url"])  # type: ignore[misc]
+    assert media_type == "image/jpeg" and decode_size(data) == ((8, 6), "JPEG")
+    assert {k: v for k, v in body["input"][1].items() if k != "output"} == {
+        k: v for k, v in before["input"][1].items() if k != "output"}
+    assert body["input"][2] == before["input"][2]
+
+
+def test_custom_tool_call_output_lists_hold_images(png_b64: str) -> None:
+    body = {"input": [
+        {"type": "custom_tool_call_output", "call_id": "t1", "output": "plain text output"},
+        {"type": "custom_tool_call_output", "call_id": "t2", "output": [
+            {"type": "input_text", "text": "screenshot follows"},
+            {"type": "input_image", "image_url": f"data:image/png;base64,{png_b64}", "detail": "high"}]},
+    ]}
+    (slot,) = OPENAI_RESPONSES.find_images(body)
+    assert (slot.location, slot.detail, slot.question) == ("input[1].output[1]", "high", "")
+    apply_edits(OPENAI_RESPONSES, [(slot, ImageEdit(detail="low", text="OK"))])
+    assert body["input"][1]["output"][1:] == [  # type: ignore[index]
+        {"type": "input_image", "image_url": f"data:image/png;base64,{png_b64}", "detail": "low"},
+        {"type": "input_text", "text": "OK"}]
