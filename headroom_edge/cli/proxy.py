@@ -60,6 +60,7 @@ _FLAGS: tuple[tuple[str, str, type, str], ...] = (
     ),
     ("--connect-timeout", "connect_timeout_s", float, "upstream connect timeout, seconds"),
     ("--header-timeout", "header_timeout_s", float, "wait for upstream response headers (504)"),
+    ("--model-catalog", "model_catalog", str, "JSON model catalog merged over the packaged one"),
 )
 
 

@@ -64,6 +64,9 @@ class ProxySettings:
     header_timeout_s: float = 600.0
     """Wait for the upstream's response headers (504 after). Non-streaming completions send
     headers only when the whole answer is ready, so this is long; streams have no read timeout."""
+    model_catalog: str = ""
+    """JSON model catalog merged over the packaged one (see headroom_edge.catalog); empty uses
+    the packaged table. Env HEADROOM_MODEL_CATALOG, flag --model-catalog."""
     log_level: str = "info"
     trust_env: bool = True
     """Honour HTTPS_PROXY/NO_PROXY/SSL_CERT_FILE for the upstream connections."""
@@ -112,6 +115,7 @@ class ProxySettings:
             fetch_max_bytes=self.fetch_max_bytes,
             fetch_timeout_s=self.fetch_timeout_s,
             fetch_allowed_hosts=hosts,
+            model_catalog=self.model_catalog or base.model_catalog,
         )
 
 

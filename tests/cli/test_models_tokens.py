@@ -91,3 +91,18 @@ def test_tokens_bad_arguments_fail_clearly(tmp_path: Path) -> None:
     bad.write_text("[]")
     proc = run_cli("tokens", "gpt-4o", "10x10", "--model-catalog", str(bad))
     assert proc.returncode == 2 and "JSON object" in proc.stderr
+
+
+def test_proxy_model_catalog_flag_and_env_reach_the_compression_config(tmp_path: Path) -> None:
+    from headroom_edge.cli import build_parser
+    from headroom_edge.cli.proxy import settings_from_args
+    from headroom_edge.integrations.settings import ProxySettings
+
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps({"models": [{"prefix": "acme-vision", "family": "gpt-5.4"}]}))
+    args = build_parser().parse_args(["proxy", "--model-catalog", str(path)])
+    config = settings_from_args(args).compression_config()
+    assert config.catalog.resolve("openai", "acme-vision").name == "gpt-5.4"
+    from_env = ProxySettings.from_env({CATALOG_ENV: str(path)}).compression_config()
+    assert from_env.catalog.resolve("openai", "acme-vision").name == "gpt-5.4"
+    assert ProxySettings.from_env({}).compression_config().model_catalog is None
