@@ -28,6 +28,10 @@ and later, any tier name":
 
 A model no entry matches gets the provider's ``unknown`` family (an estimate must never fail on a
 new name) and one warning per name and catalog instance, so a deployment learns which names to add.
+The packaged unknown families are the conservative ones: a new name is most likely a newer model,
+so it gets the rule that sees the most pixels at high detail (gpt-5.4's 2,500 patches / 2048 px
+at x1.2, Claude 4.7+'s 2576 px, Gemini 3's unresized image): a crop shrunk to "what the provider
+sees" never loses pixels the model would have used, and the price is the current generation's.
 """
 
 from __future__ import annotations

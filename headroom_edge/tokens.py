@@ -121,7 +121,8 @@ def resolve_family(
     ``catalog`` / the file named by ``HEADROOM_MODEL_CATALOG``): case-insensitive, routing
     prefixes dropped, first matching row wins, so dated names ("gpt-4o-2024-08-06") resolve to
     their family and "gpt-4o-mini" never falls into "gpt-4o". Unknown or missing models get the
-    provider's unknown-model family (gpt-5 tiles, standard Claude, Gemini 3) and the catalog
+    provider's unknown-model family (the gpt-5.4 patch rule,
+    Claude 4.7+, Gemini 3: the rules that see the most pixels) and the catalog
     logs one warning per unknown name: an estimate must never fail on a new model name.
     """
     prov = _check_provider(provider)

@@ -70,7 +70,7 @@ def test_normalize_model(raw: str | None, name: str) -> None:
 
 
 def test_entries_only_match_their_provider() -> None:
-    assert resolve_family("anthropic", "gpt-4o").name == "claude"
+    assert resolve_family("anthropic", "gpt-4o").name == "claude-4.7+"  # the unknown family
     assert resolve_family("google", "claude-opus-4-7").name == "gemini-3"
 
 
@@ -170,14 +170,14 @@ def test_unknown_model_warns_once_per_name_per_catalog(caplog: pytest.LogCapture
     catalog = load_catalog({})  # a fresh instance: its own warning record
     caplog.set_level(logging.WARNING, logger="headroom_edge.catalog")
     for _ in range(3):
-        assert catalog.resolve("openai", "Mystery-Model-1").name == "gpt-5"
+        assert catalog.resolve("openai", "Mystery-Model-1").name == "openai-unknown"
     catalog.resolve("anthropic", "mystery-model-1")  # same name: already reported
     catalog.resolve("openai", "mystery-model-2")
     catalog.resolve("openai", None)  # no name, nothing to report
     catalog.resolve("openai", "gpt-4o")  # known
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 2
-    assert "mystery-model-1" in warnings[0].getMessage() and "gpt-5" in warnings[0].getMessage()
+    assert "mystery-model-1" in warnings[0].getMessage() and "openai-unknown" in warnings[0].getMessage()
     caplog.clear()
     load_catalog({}).resolve("openai", "mystery-model-1")  # another instance warns again
     assert len(caplog.records) == 1

@@ -39,8 +39,8 @@ def test_gpt4o_doc_examples(model: str) -> None:
 
 
 def test_claude_worked_examples() -> None:
-    assert estimate_image_tokens("anthropic", None, 1000, 1000) == 1296
-    assert estimate_image_tokens("anthropic", None, 512, 512) == 361
+    assert estimate_image_tokens("anthropic", "claude-sonnet-4-5", 1000, 1000) == 1296
+    assert estimate_image_tokens("anthropic", "claude-sonnet-4-5", 512, 512) == 361
     assert estimate_image_tokens("anthropic", "claude-sonnet-4-5-20250929", 1000, 1000) == 1296
 
 
@@ -314,8 +314,24 @@ def test_openai_resolution(model: str, name: str, kind: str) -> None:
     "model", [None, "", "my-azure-deployment", "gpt-4omni", "o10", "codex-minimal", "gpt-5x"]
 )
 def test_openai_unknown_models_get_the_default_family(model: str | None) -> None:
-    assert resolve_family("openai", model) == resolve_family("openai", "gpt-5")
-    assert estimate_image_tokens("openai", model, 1024, 1024) == 70 + 4 * 140
+    family = resolve_family("openai", model)
+    assert (family.name, family.kind, family.multiplier) == ("openai-unknown", "openai_patch", 1.2)
+    assert (family.patch_budget, family.max_long_edge) == (2500, 2048)
+    assert estimate_image_tokens("openai", model, 1024, 1024) == 1229  # 1024 patches x 1.2
+
+
+def test_unknown_families_see_at_least_what_every_listed_model_sees() -> None:
+    # Why they are the conservative choice: a crop shrunk to the unknown family's seen size
+    # never drops pixels a listed model of that provider would use at high detail.
+    from headroom_edge.catalog import default_catalog
+    from headroom_edge.tokens import family_effective_size
+
+    catalog = default_catalog()
+    for w, h in [(4000, 3000), (3000, 4000), (1024, 1024), (8000, 500), (300, 200), (2600, 2600)]:
+        for family in catalog.families.values():
+            seen = family_effective_size(catalog.unknown[family.provider], w, h, "high")
+            listed = family_effective_size(family, w, h, "high")
+            assert seen[0] >= listed[0] and seen[1] >= listed[1], (family.name, (w, h), seen, listed)
 
 
 def test_gpt4o_mini_and_gpt4o_differ() -> None:
@@ -389,7 +405,7 @@ def test_patch_multiplier_override_rejects_nonsense(bad: float) -> None:
 @pytest.mark.parametrize(
     ("model", "name"),
     [
-        (None, "claude"),
+        (None, "claude-4.7+"),  # unknown: the conservative family (sees the most pixels)
         ("claude-sonnet-4-5-20250929", "claude"),
         ("claude-3-5-sonnet-latest", "claude"),
         ("claude-opus-4-20250514", "claude"),
@@ -403,7 +419,7 @@ def test_patch_multiplier_override_rejects_nonsense(bad: float) -> None:
         ("Claude-Opus-5-20270101", "claude-4.7+"),
         ("us.anthropic.claude-opus-4-7-v1:0", "claude-4.7+"),
         ("claude-opus-4-7@20260101", "claude-4.7+"),
-        ("something-else", "claude"),
+        ("something-else", "claude-4.7+"),
         # "Claude 4.7 and later" is every tier name, not only Opus.
         ("claude-sonnet-5", "claude-4.7+"),
         ("claude-sonnet-5-20261001", "claude-4.7+"),
@@ -427,7 +443,7 @@ def test_anthropic_resolution(model: str | None, name: str) -> None:
 
 
 def test_anthropic_family_parameters() -> None:
-    standard = resolve_family("anthropic", None)
+    standard = resolve_family("anthropic", "claude-sonnet-4-5")
     hires = resolve_family("anthropic", "claude-opus-4-7")
     assert (standard.kind, standard.max_long_edge, standard.token_budget) == (
         "anthropic",
@@ -439,12 +455,12 @@ def test_anthropic_family_parameters() -> None:
 
 def test_anthropic_downscale_to_token_budget() -> None:
     # Square: ceil(L/28)^2 <= 1568 -> at most 39 patches a side -> 1092 px.
-    assert effective_size("anthropic", None, 4000, 4000) == (1092, 1092)
-    assert estimate_image_tokens("anthropic", None, 4000, 4000) == 39 * 39
+    assert effective_size("anthropic", "claude-sonnet-4-5", 4000, 4000) == (1092, 1092)
+    assert estimate_image_tokens("anthropic", "claude-sonnet-4-5", 4000, 4000) == 39 * 39
     # Long edge limit: 1568x100 stays (56 x 4 = 224 tokens); 3000x100 shrinks to 1568 px wide.
-    assert effective_size("anthropic", None, 1568, 100) == (1568, 100)
-    assert effective_size("anthropic", None, 3000, 100) == (1568, 52)
-    assert estimate_image_tokens("anthropic", None, 3000, 100) == 56 * 2
+    assert effective_size("anthropic", "claude-sonnet-4-5", 1568, 100) == (1568, 100)
+    assert effective_size("anthropic", "claude-sonnet-4-5", 3000, 100) == (1568, 52)
+    assert estimate_image_tokens("anthropic", "claude-sonnet-4-5", 3000, 100) == 56 * 2
     # Opus 4.7+: square fits ceil(L/28)^2 <= 4784 -> 69 patches -> 1932 px.
     assert effective_size("anthropic", "claude-opus-4-7", 4000, 4000) == (1932, 1932)
     assert estimate_image_tokens("anthropic", "claude-opus-4-7", 4000, 4000) == 69 * 69
@@ -452,8 +468,8 @@ def test_anthropic_downscale_to_token_budget() -> None:
 
 
 def test_anthropic_ignores_detail() -> None:
-    assert estimate_image_tokens("anthropic", None, 1000, 1000, "low") == 1296
-    assert low_detail_tokens("anthropic", None) is None
+    assert estimate_image_tokens("anthropic", "claude-sonnet-4-5", 1000, 1000, "low") == 1296
+    assert low_detail_tokens("anthropic", "claude-sonnet-4-5") is None
 
 
 # --- Google ------------------------------------------------------------------------------------
@@ -694,7 +710,7 @@ def test_low_never_costs_more_than_high(pm: tuple[str, str], w: int, h: int) -> 
 
 
 @settings(max_examples=300, deadline=None)
-@given(model=st.sampled_from([None, "claude-opus-4-7"]), w=sides, h=sides)
+@given(model=st.sampled_from(["claude-sonnet-4-5", "claude-opus-4-7"]), w=sides, h=sides)
 def test_claude_downscale_respects_limits_and_is_largest(model: str | None, w: int, h: int) -> None:
     family = resolve_family("anthropic", model)
     ew, eh = effective_size("anthropic", model, w, h)

@@ -27,7 +27,7 @@ def test_models_prints_the_catalog_table() -> None:
     assert lines[0].split() == ["pattern", "family", "provider", "kind", "parameters"]
     assert any(line.split()[:2] == ["gpt-5-mini", "gpt-5-mini"] and "multiplier=1.62" in line for line in lines)
     assert any("claude-4.7+" in line and "token_budget=4784" in line for line in lines)
-    assert any(line.startswith("(unknown openai model)") and " gpt-5 " in line for line in lines)
+    assert any(line.startswith("(unknown openai model)") and " openai-unknown " in line for line in lines)
 
 
 def test_models_json_follows_the_table_order() -> None:
@@ -38,7 +38,7 @@ def test_models_json_follows_the_table_order() -> None:
     assert prefixes.index("gpt-4o-mini") < prefixes.index("gpt-4o")
     row = next(r for r in data["models"] if r.get("prefix") == "gpt-5.4-nano")
     assert row["parameters"] == {"multiplier": 2.46, "patch_budget": 1536, "max_long_edge": 2048}
-    assert data["unknown"] == {"openai": "gpt-5", "anthropic": "claude", "google": "gemini-3"}
+    assert data["unknown"] == {"openai": "openai-unknown", "anthropic": "claude-4.7+", "google": "gemini-3"}
 
 
 def test_models_with_a_user_catalog_shows_user_rows_first(tmp_path: Path) -> None:
@@ -76,7 +76,7 @@ def test_tokens_unknown_model_needs_a_provider_and_warns_once() -> None:
     assert proc.returncode == 2 and "--provider" in proc.stderr
     proc = run_cli("tokens", "my-deployment", "1024x1024", "--provider", "openai", "--json")
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["tokens"] == 70 + 4 * 140
+    assert json.loads(proc.stdout)["tokens"] == 1229  # the gpt-5.4 rule: 1024 patches x 1.2
     assert proc.stderr.count("not in the model catalog") == 1
 
 
