@@ -80,6 +80,9 @@ _MAX_WARNED = 1024
 """Distinct unknown names one catalog warns about; beyond that it stays quiet (names come from
 clients, so an unbounded set would be a memory leak a client controls)."""
 _MAX_LOGGED_NAME = 80
+_MAX_NAME = 512
+"""Model names are read up to this length: no real id is longer, and matching every pattern of
+the table against a client-chosen megabyte string would be work a client controls."""
 
 
 class CatalogError(ValueError):
@@ -156,7 +159,7 @@ def normalize_model(model: str | None) -> str:
     """
     if not model or not isinstance(model, str):
         return ""
-    name = model.strip().lower()
+    name = model.strip().lower()[:_MAX_NAME]
     if name.startswith("ft:"):
         name = name[3:]
     name = name.rsplit("/", 1)[-1]
@@ -192,6 +195,9 @@ class ModelCatalog:
         self.entries: tuple[ModelEntry, ...] = tuple(entries)
         self.unknown: Mapping[str, ModelFamily] = MappingProxyType(dict(unknown))
         self.multiplier_overrides: Mapping[str, float] = MappingProxyType(dict(multiplier_overrides or {}))
+        self._by_provider: Mapping[str, tuple[ModelEntry, ...]] = MappingProxyType(
+            {p: tuple(e for e in self.entries if e.family.provider == p) for p in PROVIDERS}
+        )
         self._warned: set[str] = set()
         self._lock = threading.Lock()
 
@@ -268,9 +274,7 @@ class ModelCatalog:
         name = normalize_model(model)
         found: tuple[int, ModelEntry] | None = None
         if name:
-            for entry in self.entries:
-                if entry.family.provider != provider:
-                    continue
+            for entry in self._by_provider.get(provider, ()):
                 length = entry.match_length(name)
                 if length is not None:
                     found = (length, entry)

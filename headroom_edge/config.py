@@ -51,7 +51,8 @@ class CompressionConfig:
     """A model catalog merged over the packaged one (a JSON file path, a dict in the same format,
     or a ``ModelCatalog``): new model names and billing families without a release. None uses
     the file named by ``HEADROOM_MODEL_CATALOG``, else the packaged table. A dict is turned into
-    a ``ModelCatalog`` here, so the config stays hashable and a bad table fails at construction."""
+    a ``ModelCatalog`` here, so the config stays hashable; a bad table or unreadable file fails at
+    construction with a ``CatalogError``."""
     router_min_confidence: float | None = None
     """Below this router confidence the safe technique (preserve) is chosen; None uses the
     threshold calibrated on the held-out split at training time (models/router/metadata.json)."""
@@ -70,8 +71,12 @@ class CompressionConfig:
     The address checks apply to allow-listed hosts too."""
 
     def __post_init__(self) -> None:
+        # Read the table now, so a bad file or dict fails where it is configured (proxy start-up)
+        # and not in the middle of a request. Files are parsed once per version (load_catalog).
         if isinstance(self.model_catalog, Mapping):
             object.__setattr__(self, "model_catalog", load_catalog(self.model_catalog))
+        elif self.model_catalog is not None:
+            load_catalog(self.model_catalog)
 
     @cached_property
     def catalog(self) -> ModelCatalog:

@@ -144,7 +144,8 @@ def estimate_image_tokens(
     """Input tokens one image of ``width`` x ``height`` px costs at ``provider``/``model``.
 
     ``detail`` is OpenAI's per-image setting ("low" / "high" / "auto" / "original"; missing,
-    "auto" and unknown values count as "high", the conservative reading). ``media_resolution`` is
+    "auto" and unknown values mean the family's ``auto_detail``: "high" on most models, "original"
+    on gpt-5.5 and later, never the cheaper reading). ``media_resolution`` is
     Gemini's level ("LOW", "media_resolution_low", ...); other providers ignore the one that does
     not apply to them. The result is always a positive int.
     """

@@ -160,6 +160,8 @@ def test_bad_tables_fail_with_a_clear_error(table: object, message: str) -> None
 def test_unreadable_files_fail_with_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(CatalogError, match="cannot read model catalog"):
         load_catalog(str(tmp_path / "missing.json"))
+    with pytest.raises(CatalogError, match="cannot read model catalog"):
+        CompressionConfig(model_catalog=str(tmp_path / "missing.json"))  # at construction
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     with pytest.raises(CatalogError, match="cannot read model catalog"):

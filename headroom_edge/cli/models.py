@@ -43,10 +43,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def family_parameters(family: ModelFamily) -> dict[str, Any]:
-    """The fields of ``family`` that differ from the defaults (what its rule actually uses)."""
+    """The fields of ``family`` that differ from the defaults (what its rule actually uses);
+    a patch family always shows its multiplier, since x1.0 is a choice too."""
     defaults = {f.name: f.default for f in fields(ModelFamily)}
     return {k: v for k, v in asdict(family).items()
-            if k not in ("name", "provider", "kind") and v != defaults[k]}
+            if k not in ("name", "provider", "kind")
+            and (v != defaults[k] or (k == "multiplier" and family.kind == "openai_patch"))}
 
 
 def catalog_json(catalog: ModelCatalog) -> dict[str, Any]:

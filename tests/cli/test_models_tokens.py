@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from headroom_edge.catalog import CATALOG_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,3 +108,13 @@ def test_proxy_model_catalog_flag_and_env_reach_the_compression_config(tmp_path:
     from_env = ProxySettings.from_env({CATALOG_ENV: str(path)}).compression_config()
     assert from_env.catalog.resolve("openai", "acme-vision").name == "gpt-5.4"
     assert ProxySettings.from_env({}).compression_config().model_catalog is None
+
+
+def test_proxy_with_a_bad_catalog_fails_at_start_up(tmp_path: Path) -> None:
+    from headroom_edge.catalog import CatalogError
+    from headroom_edge.integrations.settings import ProxySettings
+
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"models": [{"prefix": "x", "family": "nope"}]}')
+    with pytest.raises(CatalogError, match="unknown family"):
+        ProxySettings(model_catalog=str(bad)).compression_config()
