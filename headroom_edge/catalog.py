@@ -201,6 +201,15 @@ class ModelCatalog:
         self._warned: set[str] = set()
         self._lock = threading.Lock()
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickle / deepcopy (a config may travel to a worker): the table, not the lock or the
+        # record of warnings, which belong to one instance.
+        return (_rebuild, (dict(self.families), self.entries, dict(self.unknown),
+                           dict(self.multiplier_overrides)))
+
+    def __repr__(self) -> str:
+        return f"<ModelCatalog {len(self.entries)} rows, {len(self.families)} families>"
+
     # --- building ---------------------------------------------------------------------------
 
     @classmethod
@@ -336,6 +345,11 @@ class ModelCatalog:
             shown, provider, family.name, CATALOG_ENV,
             " Further unknown names are not reported." if last else "",
         )
+
+
+def _rebuild(families: dict[str, ModelFamily], entries: tuple[ModelEntry, ...],
+             unknown: dict[str, ModelFamily], overrides: dict[str, float]) -> ModelCatalog:
+    return ModelCatalog(families, entries, unknown, multiplier_overrides=overrides)
 
 
 CatalogSource = ModelCatalog | Mapping[str, Any] | str | os.PathLike[str]

@@ -201,3 +201,15 @@ def test_infer_provider() -> None:
     assert catalog.infer_provider("us.anthropic.claude-sonnet-5-v1:0") == "anthropic"
     assert catalog.infer_provider("models/gemini-3-flash") == "google"
     assert catalog.infer_provider("llama-4") is None
+
+
+def test_catalogs_and_configs_pickle_and_deepcopy() -> None:
+    import copy
+    import pickle
+
+    config = CompressionConfig(model_catalog=NEW_MODEL, patch_multipliers=(("o4-mini", 1.0),))
+    assert config.catalog.resolve("openai", "o4-mini").multiplier == 1.0
+    for clone in (pickle.loads(pickle.dumps(config)), copy.deepcopy(config)):
+        assert clone.catalog.resolve("openai", "acme-vision").name == "acme-patch"
+        assert clone.catalog.resolve("openai", "o4-mini").multiplier == 1.0
+    assert "ModelCatalog" in repr(default_catalog())
