@@ -133,8 +133,14 @@ class ModelEntry:
     """The ``prefix`` or ``regex`` text as written in the table."""
     is_regex: bool
     family: ModelFamily
+    """The family this row selects, with the row's own field overrides applied."""
     source: str = "packaged"
-    """Where the row came from ("packaged", a file path, "config", "patch_multipliers")."""
+    """Where the row came from ("packaged", a file path, "config")."""
+    family_key: str = ""
+    """The family name the row refers to (before overrides); a user table that redefines that
+    family re-binds the row (see :meth:`rebound`)."""
+    overrides: tuple[tuple[str, Any], ...] = ()
+    """The row's own field overrides ("multiplier": 1.62, ...)."""
     compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -143,6 +149,14 @@ class ModelEntry:
             object.__setattr__(self, "compiled", re.compile(f"(?:{body}){_BOUNDARY}"))
         except re.error as exc:
             raise CatalogError(f"{self.source}: bad regex {self.pattern!r}: {exc}") from None
+
+    def rebound(self, families: Mapping[str, ModelFamily]) -> ModelEntry:
+        """This row with its family taken from ``families`` when they redefine it (by name), so
+        a user who changes family "gpt-5.4" changes every packaged row that uses it."""
+        if self.family_key not in families:
+            return self
+        family = _bind(families[self.family_key], self.pattern, self.is_regex, dict(self.overrides))
+        return replace(self, family=family)
 
     def match_length(self, name: str) -> int | None:
         """Characters of ``name`` the pattern covers, or None when it does not match."""
@@ -222,12 +236,14 @@ class ModelCatalog:
         if unknown_keys:
             raise CatalogError(f"{source}: unknown keys {sorted(unknown_keys)}")
         families = dict(base.families) if base else {}
-        for name, spec in _mapping(data.get("families", {}), source, "families").items():
+        user_families = _mapping(data.get("families", {}), source, "families")
+        user_unknown = _mapping(data.get("unknown", {}), source, "unknown")
+        for name, spec in user_families.items():
             families[str(name)] = _family(str(name), spec, source)
         entries = [_entry(row, families, source, i) for i, row in
                    enumerate(_sequence(data.get("models", []), source, "models"))]
         unknown = dict(base.unknown) if base else {}
-        for provider, name in _mapping(data.get("unknown", {}), source, "unknown").items():
+        for provider, name in user_unknown.items():
             if provider not in PROVIDERS:
                 raise CatalogError(f"{source}: unknown provider {provider!r} in 'unknown'")
             family = _lookup(families, name, source, f"unknown.{provider}")
@@ -235,7 +251,12 @@ class ModelCatalog:
                 raise CatalogError(f"{source}: unknown.{provider} names a {family.provider} family")
             unknown[provider] = family
         if base:
-            entries += base.entries
+            # Packaged rows and unknown families that use a family the user redefined follow it.
+            redefined = {str(name): families[str(name)] for name in user_families}
+            entries += [entry.rebound(redefined) for entry in base.entries]
+            for provider, family in base.unknown.items():
+                if provider not in user_unknown and family.name in redefined:
+                    unknown[provider] = redefined[family.name]
         return cls(families, entries, unknown,
                    multiplier_overrides=base.multiplier_overrides if base else None)
 
@@ -480,8 +501,13 @@ def _entry(row: Any, families: Mapping[str, ModelFamily], source: str, index: in
     overrides = _parameters({k: v for k, v in row.items() if k not in ("prefix", "regex", "family")},
                             source, where)
     pattern = pattern.strip() if has_regex else pattern.strip().lower()
-    if overrides:
-        # A row that changes parameters is a family of its own: name it after the prefix, so
-        # "gpt-5-mini" and "o4-mini" stay told apart wherever the family name is shown.
-        family = replace(family, name=family.name if has_regex else pattern, **overrides)
-    return ModelEntry(pattern, has_regex, family, source=source)
+    return ModelEntry(pattern, has_regex, _bind(family, pattern, has_regex, overrides), source=source,
+                      family_key=family.name, overrides=tuple(overrides.items()))
+
+
+def _bind(family: ModelFamily, pattern: str, is_regex: bool, overrides: Mapping[str, Any]) -> ModelFamily:
+    """The family a row selects. A row that changes fields is a family of its own, named after
+    its prefix, so "gpt-5-mini" and "o4-mini" stay told apart wherever the name is shown."""
+    if not overrides:
+        return family
+    return replace(family, name=family.name if is_regex else pattern, **overrides)

@@ -213,3 +213,19 @@ def test_catalogs_and_configs_pickle_and_deepcopy() -> None:
         assert clone.catalog.resolve("openai", "acme-vision").name == "acme-patch"
         assert clone.catalog.resolve("openai", "o4-mini").multiplier == 1.0
     assert "ModelCatalog" in repr(default_catalog())
+
+
+def test_redefining_a_packaged_family_rebinds_the_packaged_rows() -> None:
+    gpt54 = {"provider": "openai", "kind": "openai_patch", "multiplier": 1.0, "patch_budget": 2500,
+             "max_long_edge": 2048, "original_patch_budget": 10000, "original_long_edge": 6000}
+    patch = {"provider": "openai", "kind": "openai_patch", "multiplier": 1.0, "patch_budget": 1000,
+             "max_long_edge": 1024}
+    claude = {"provider": "anthropic", "kind": "anthropic", "max_long_edge": 2000, "token_budget": 3000}
+    catalog = load_catalog({"families": {"gpt-5.4": gpt54, "openai-patch": patch, "claude-4.7+": claude}})
+    assert catalog.resolve("openai", "gpt-5.4-2026-03-05").multiplier == 1.0
+    # A row's own overrides stay: gpt-5-mini keeps x1.62 on the redefined 1000-patch rule.
+    mini = catalog.resolve("openai", "gpt-5-mini")
+    assert (mini.name, mini.multiplier, mini.patch_budget, mini.max_long_edge) == ("gpt-5-mini", 1.62, 1000, 1024)
+    assert catalog.resolve("anthropic", "claude-sonnet-5").token_budget == 3000
+    assert catalog.resolve("anthropic", "unknown-claude").token_budget == 3000  # unknown follows
+    assert resolve_family("openai", "gpt-5.4").multiplier == 1.2  # packaged catalog untouched
