@@ -24,7 +24,8 @@ and later, any tier name":
   named after its prefix;
 * entries are tried in order and the first match wins; a user's entries are tried before the
   packaged ones, so they override them. A user's families are added to (or replace, by name)
-  the packaged ones, and a user's ``unknown`` replaces the packaged default per provider.
+  the packaged ones, also in the packaged rows and unknown defaults that use them, and a user's
+  ``unknown`` replaces the packaged default per provider.
 
 A model no entry matches gets the provider's ``unknown`` family (an estimate must never fail on a
 new name) and one warning per name and catalog instance, so a deployment learns which names to add.
