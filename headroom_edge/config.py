@@ -7,9 +7,13 @@ turn and the provider's prompt cache valid.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
+from headroom_edge.catalog import ModelCatalog, load_catalog
 from headroom_edge.technique import Technique
 
 
@@ -41,7 +45,14 @@ class CompressionConfig:
     jpeg_quality: int = 85
     limits: ImageLimits = field(default_factory=ImageLimits)
     patch_multipliers: tuple[tuple[str, float], ...] = ()
-    """Overrides for OpenAI 32-px patch model multipliers, as (model prefix, multiplier) pairs."""
+    """Overrides for OpenAI 32-px patch model multipliers, as (model prefix, multiplier) pairs
+    (applied over :attr:`model_catalog`; see ``ModelCatalog.with_patch_multipliers``)."""
+    model_catalog: ModelCatalog | str | os.PathLike[str] | None = None
+    """A model catalog merged over the packaged one (a JSON file path, a dict in the same format,
+    or a ``ModelCatalog``): new model names and billing families without a release. None uses
+    the file named by ``HEADROOM_MODEL_CATALOG``, else the packaged table. A dict is turned into
+    a ``ModelCatalog`` here, so the config stays hashable; a bad table or unreadable file fails at
+    construction with a ``CatalogError``."""
     router_min_confidence: float | None = None
     """Below this router confidence the safe technique (preserve) is chosen; None uses the
     threshold calibrated on the held-out split at training time (models/router/metadata.json)."""
@@ -58,6 +69,20 @@ class CompressionConfig:
     fetch_allowed_hosts: tuple[str, ...] = ()
     """Empty: any public host. Otherwise exact host names or ``.suffix`` entries (subdomains).
     The address checks apply to allow-listed hosts too."""
+
+    def __post_init__(self) -> None:
+        # Read the table now, so a bad file or dict fails where it is configured (proxy start-up)
+        # and not in the middle of a request. Files are parsed once per version (load_catalog).
+        if isinstance(self.model_catalog, Mapping):
+            object.__setattr__(self, "model_catalog", load_catalog(self.model_catalog))
+        elif self.model_catalog is not None:
+            load_catalog(self.model_catalog)
+
+    @cached_property
+    def catalog(self) -> ModelCatalog:
+        """The catalog requests are priced with: :attr:`model_catalog` (or the environment's or
+        packaged one) with :attr:`patch_multipliers` applied. Built once per config."""
+        return load_catalog(self.model_catalog).with_patch_multipliers(self.patch_multipliers or None)
 
     def with_changes(self, **changes: Any) -> CompressionConfig:
         return replace(self, **changes)

@@ -6,7 +6,7 @@ another's package to name them: the decision never imports technique code and vi
 the pipeline is the one place that joins the two.
 
 The request's billing family is resolved once, here (:attr:`TechniqueContext.family`, with
-``config.patch_multipliers`` applied), and both planning (:mod:`headroom_edge.lowdetail`) and
+the configured model catalog and ``config.patch_multipliers`` applied), and both planning (:mod:`headroom_edge.lowdetail`) and
 pricing (:meth:`TechniqueContext.tokens`) read that one answer, so they cannot disagree.
 """
 
@@ -112,10 +112,8 @@ class TechniqueContext:
 
     @cached_property
     def family(self) -> ModelFamily:
-        """The billing rule of this request, resolved once with the configured multipliers."""
-        return resolve_family(
-            self.provider, self.model, patch_multipliers=self.config.patch_multipliers or None
-        )
+        """The billing rule of this request, resolved once with the configured catalog."""
+        return resolve_family(self.provider, self.model, catalog=self.config.catalog)
 
     def tokens(self, size: tuple[int, int], *, detail: str | None = None, media_resolution: str | None = None) -> int:
         """Provider token cost of an image of ``size`` under this request's settings."""

@@ -5,7 +5,7 @@ for "google"): token rules (:mod:`headroom_edge.tokens`), wire formats and endpo
 (:mod:`headroom_edge.formats`) and the integrations all read them from here. Token formulas live
 in :mod:`headroom_edge.tokens`; this module holds the rest of what a rewrite must respect so that
 a compressed request is never rejected by the provider it goes to.
-Source: shared provider facts, collected 2026-11.
+Source: shared provider facts, collected 2026-11, re-checked 2026-12.
 """
 
 from __future__ import annotations
@@ -33,6 +33,12 @@ def canonical_provider(name: str) -> Provider | None:
     return PROVIDER_ALIASES.get(key)
 
 
+MB = 1_000_000
+"""Limits are read as decimal megabytes: the smaller reading, so a body under it is under either."""
+SMALL_CONTEXT_TOKENS = 200_000
+"""Anthropic: models with a context window of at most this many tokens take fewer images."""
+
+
 @dataclass(frozen=True)
 class ProviderImageRules:
     accepted_media_types: frozenset[str]
@@ -42,22 +48,47 @@ class ProviderImageRules:
     Nothing needs to enforce it on the way out: no technique enlarges an image, so a rewrite is
     never over a limit its original was under (tests/reliability checks every rewrite against
     it); an original over it is the client's request, and goes through as sent."""
+    max_request_bytes: int | None = None
+    """Largest request body the provider accepts (OpenAI 512 MB, Anthropic 32 MB, Gemini inline
+    100 MB). Like ``max_side``: a rewrite only shrinks, so this is for reporting and checks."""
+    max_images: int | None = None
+    """Most images in one request (OpenAI 1500, Anthropic 600); None: no documented limit."""
+    max_images_small_context: int | None = None
+    """Most images on models with a context of <= ``SMALL_CONTEXT_TOKENS`` (Anthropic: 100)."""
+    max_image_base64_bytes: int | None = None
+    """Largest base64 payload of one image (Anthropic's direct API: 10 MB; ~5 MB on Bedrock
+    and Vertex)."""
+
+    def image_limit(self, context_tokens: int | None = None) -> int | None:
+        """Most images per request for a model with ``context_tokens`` of context (None: the
+        large-context limit; pass the window to get the stricter one where it applies)."""
+        if (context_tokens is not None and context_tokens <= SMALL_CONTEXT_TOKENS
+                and self.max_images_small_context is not None):
+            return self.max_images_small_context
+        return self.max_images
 
 
 PROVIDER_RULES: dict[str, ProviderImageRules] = {
     "openai": ProviderImageRules(
         accepted_media_types=frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"}),
         max_side=None,
+        max_request_bytes=512 * MB,
+        max_images=1500,
     ),
     "anthropic": ProviderImageRules(
         accepted_media_types=frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"}),
         max_side=8000,
+        max_request_bytes=32 * MB,
+        max_images=600,
+        max_images_small_context=100,
+        max_image_base64_bytes=10 * MB,
     ),
     "google": ProviderImageRules(
         accepted_media_types=frozenset(
             {"image/png", "image/jpeg", "image/webp", "image/heic", "image/heif"}
         ),
         max_side=None,
+        max_request_bytes=100 * MB,
     ),
 }
 

@@ -5,40 +5,53 @@ it / replace it by OCR text", so the estimate has to follow each provider's own 
 including the downscale the provider applies before counting (shrinking an image that the provider
 would shrink anyway saves nothing).
 
-Source of every number below: the project's shared provider facts (``provider-facts.md``),
-collected 2026-11 from the providers' docs (and, where marked, community billing measurements). Exact counts are only available from the
-providers' count-tokens endpoints; these functions are estimates meant for budgeting, so where a
-rule is ambiguous they round *up*.
+Source of every rule below: the project's shared provider facts (``provider-facts.md``),
+re-checked 2026-12 against the providers' docs (and, where marked, community billing measurements).
+Which model gets which rule, with which parameters, is data: the model catalog
+(:mod:`headroom_edge.catalog`, ``headroom_edge/data/models.json``), which users can extend. Exact
+counts are only available from the providers' count-tokens endpoints; these functions are
+estimates meant for budgeting, so where a rule is ambiguous they round *up*.
 
-Everything here is pure arithmetic on (width, height): no Pillow, no I/O, no caches, so a call costs
-a few microseconds and can run for every image of every request.
+The arithmetic is pure on (width, height): no Pillow, no I/O, so a call costs a few microseconds
+and can run for every image of every request (resolving a model name reads the catalog, which is
+parsed once per process).
 
 Families (``ModelFamily.kind``):
 
 * ``openai_tile``   gpt-4o / 4.1 / 4.5 / gpt-5 / o1 / o3 / 4o-mini / computer-use-preview:
   base + per_tile x 512-px tiles after fitting 2048x2048 and short side <= 768; ``low`` = base.
-* ``openai_patch``  gpt-4.1-mini/nano, o4-mini, gpt-5-mini/nano (1536 x 32-px patches x multiplier)
-  and gpt-5.4 and later (2500 patches / 2048 px; ``original``: 10000 patches / 6000 px).
+* ``openai_patch``  32-px patches x multiplier, after a long-edge cap and a patch budget:
+  gpt-4.1-mini/nano, o4-mini, gpt-5-mini/nano, gpt-5.2, gpt-5.3-codex, the codex minis,
+  gpt-5.4-mini/nano (1536 patches / 2048 px); gpt-5.4 and gpt-5.5 (2500 / 2048 px; ``original``
+  10000 / 6000 px); GPT-5.6 and later (``original``: no resizing). On gpt-5.5 and later a missing
+  or ``auto`` detail means ``original``. ``low`` does not reduce these models.
 * ``anthropic``     ceil(w/28) x ceil(h/28) after Claude's downscale (1568 px / 1568 tokens;
-  Opus 4.7 and later 2576 px / 4784 tokens).
-* ``gemini3``       flat per image by media resolution: 280 / 560 / 1120 / 2240 (HIGH default).
+  Claude 4.7 and later, any tier name: 2576 px / 4784 tokens).
+* ``gemini3``       per image by media resolution, at most 280 / 560 / 1120 / 2240 (HIGH default).
 * ``gemini2``       global LOW 64, MEDIUM 256; otherwise 258 per 768x768 tile (258 if <= 384x384).
 """
 
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Literal
+from typing import Any
 
+from headroom_edge.catalog import (
+    FamilyKind,
+    ModelCatalog,
+    ModelFamily,
+    PatchMultipliers,
+    default_catalog,
+    load_catalog,
+)
 from headroom_edge.providers import PROVIDERS, Provider
 
 __all__ = [
-    "PATCH_MULTIPLIERS",
+    "PATCH_MULTIPLIERS",  # noqa: F822 -- provided by the module __getattr__ below
     "FamilyKind",
+    "ModelCatalog",
     "ModelFamily",
     "PatchMultipliers",
     "Provider",
@@ -53,38 +66,6 @@ __all__ = [
     "resolve_family",
 ]
 
-FamilyKind = Literal["openai_tile", "openai_patch", "anthropic", "gemini3", "gemini2"]
-PatchMultipliers = Mapping[str, float] | Iterable[tuple[str, float]]
-
-
-@dataclass(frozen=True)
-class ModelFamily:
-    """One billing rule and its parameters; fields that do not apply to ``kind`` keep defaults.
-
-    Frozen (hashable) so it can be part of cache keys and compared in tests.
-    """
-
-    name: str
-    provider: Provider
-    kind: FamilyKind
-    base_tokens: int = 0
-    """openai_tile: flat tokens per image, and the whole cost at ``detail: "low"``."""
-    tile_tokens: int = 0
-    """openai_tile: tokens per 512x512 tile."""
-    multiplier: float = 1.0
-    """openai_patch: billed tokens per 32-px patch."""
-    patch_budget: int = 0
-    """openai_patch: most patches per image (the image is shrunk to fit)."""
-    original_patch_budget: int = 0
-    """openai_patch with ``detail: "original"``; 0 means the same as ``patch_budget``."""
-    original_long_edge: int | None = None
-    """openai_patch with ``detail: "original"``: long-edge cap in px; None means as ``high``."""
-    max_long_edge: int | None = None
-    """openai_patch (gpt-5.4+) and anthropic: long-edge cap in px applied before counting."""
-    token_budget: int = 0
-    """anthropic: most 28-px visual tokens per image (the image is shrunk to fit)."""
-
-
 # --- OpenAI ------------------------------------------------------------------------------------
 
 _OPENAI_TILE = 512
@@ -93,142 +74,60 @@ _OPENAI_TILE_SHORT_SIDE = 768
 OPENAI_LOW_BOX = 512
 OPENAI_PATCH = 32
 _OPENAI_PATCH_BUDGET = 1536
-
-
-def _tile(name: str, base: int, per_tile: int) -> ModelFamily:
-    return ModelFamily(name, "openai", "openai_tile", base_tokens=base, tile_tokens=per_tile)
-
-
-_GPT_4O = _tile("gpt-4o", 85, 170)
-_GPT_41 = _tile("gpt-4.1", 85, 170)
-_GPT_45 = _tile("gpt-4.5", 85, 170)
-_GPT_5 = _tile("gpt-5", 70, 140)
-_GPT_5_CHAT = _tile("gpt-5-chat", 70, 140)
-_GPT_4O_MINI = _tile("gpt-4o-mini", 2833, 5667)
-_O1 = _tile("o1", 75, 150)
-_O1_PRO = _tile("o1-pro", 75, 150)
-_O3 = _tile("o3", 75, 150)
-_COMPUTER_USE = _tile("computer-use-preview", 65, 129)
-
-_OPENAI_TILE_PREFIXES: Mapping[str, ModelFamily] = MappingProxyType(
-    {
-        "gpt-4o": _GPT_4O,
-        "chatgpt-4o": _GPT_4O,  # "chatgpt-4o-latest" is the ChatGPT snapshot of gpt-4o.
-        "gpt-4.1": _GPT_41,
-        "gpt-4.5": _GPT_45,
-        "gpt-5": _GPT_5,
-        "gpt-5-chat": _GPT_5_CHAT,
-        "gpt-4o-mini": _GPT_4O_MINI,
-        "o1": _O1,
-        "o1-pro": _O1_PRO,
-        "o3": _O3,
-        "computer-use-preview": _COMPUTER_USE,
-    }
-)
-
-PATCH_MULTIPLIERS: Mapping[str, float] = MappingProxyType(
-    {
-        # Documented by OpenAI (provider-facts.md).
-        "gpt-4.1-mini": 1.62,
-        "gpt-4.1-nano": 2.46,
-        "o4-mini": 1.72,
-        # Not documented; community measurements of billing (provider-facts.md) suggest these.
-        "gpt-5-mini": 1.2,
-        "gpt-5-nano": 1.5,
-        # codex-mini is listed as a patch model in provider-facts but without a multiplier, so it is
-        # left out rather than guessed; pass it through ``patch_multipliers`` to price it.
-    }
-)
-"""Model prefix -> billed tokens per 32-px patch, for the 1536-patch OpenAI models.
-
-Override or extend per call with ``patch_multipliers``; a prefix that is not a known patch model
-turns the matching models into 1536-patch models with that multiplier.
-"""
-
-_GPT_54 = ModelFamily(
-    "gpt-5.4+",
-    "openai",
-    "openai_patch",
-    multiplier=1.0,
-    patch_budget=2500,
-    max_long_edge=2048,
-    original_patch_budget=10000,
-    original_long_edge=6000,
-)
-"""gpt-5.4 and later: 32-px patches, high caps at 2500 patches / 2048 px, original at 10000 / 6000.
-
-provider-facts gives no multiplier for these models, so patches are billed 1:1.
-"""
-
-_GPT_VERSION = re.compile(r"gpt-(\d+)(?:\.(\d+))?(?!\d)")
+"""Default budget of :func:`openai_patch_count` (the documented example rule)."""
 
 # --- Anthropic ---------------------------------------------------------------------------------
 
 CLAUDE_PATCH = 28
-_CLAUDE = ModelFamily("claude", "anthropic", "anthropic", max_long_edge=1568, token_budget=1568)
-_CLAUDE_HIRES = ModelFamily(
-    "claude-opus-4.7+", "anthropic", "anthropic", max_long_edge=2576, token_budget=4784
-)
-# "claude-opus-4-7", "claude-opus-4.7", "claude-opus-5-...". The minor version is 1-2 digits not
-# followed by another digit, so the date in "claude-opus-4-20250514" is not read as minor "20".
-_CLAUDE_OPUS_VERSION = re.compile(r"claude-opus-(\d+)(?:[-.](\d{1,2})(?!\d))?")
-_CLAUDE_HIRES_SINCE = (4, 7)
 
 # --- Google ------------------------------------------------------------------------------------
 
-_GEMINI3 = ModelFamily("gemini-3", "google", "gemini3")
-_GEMINI2 = ModelFamily("gemini-2", "google", "gemini2")
-_GOOGLE_PREFIXES: Mapping[str, ModelFamily] = MappingProxyType(
-    {
-        "gemini-3": _GEMINI3,
-        "gemini-2": _GEMINI2,
-        "gemini-1": _GEMINI2,  # 1.0 / 1.5 bill images like 2.x (258-token tiles).
-    }
-)
 _GEMINI3_LEVEL_TOKENS: Mapping[str, int] = MappingProxyType(
     {"LOW": 280, "MEDIUM": 560, "HIGH": 1120, "ULTRA_HIGH": 2240}
 )
+"""Gemini 3 per-image counts by media resolution. The docs call them maxima (a flat 1089 was
+measured on a flash-lite), so as an estimate for budgeting they are the right, upper, value."""
 _GEMINI3_DEFAULT_LEVEL = "HIGH"
 _GEMINI2_LEVEL_TOKENS: Mapping[str, int] = MappingProxyType({"LOW": 64, "MEDIUM": 256})
 _GEMINI2_TOKENS = 258
 _GEMINI2_SMALL_SIDE = 384
 GEMINI2_TILE = 768
 
-_DEFAULT_FAMILY: Mapping[str, ModelFamily] = MappingProxyType(
-    {"openai": _GPT_5, "anthropic": _CLAUDE, "google": _GEMINI3}
-)
-
-# Characters that may follow a prefix for it to count as matched: "gpt-4o" matches
-# "gpt-4o-2024-08-06" and "gpt-4o@x" but not "gpt-4omni"; "o1" must not match "o10".
-_PREFIX_BOUNDARY = frozenset("-.@:_/ ")
-
 _TEXT_BYTES_PER_TOKEN = 4
 _FLOAT_SLACK = 1e-9
+
+
+def __getattr__(name: str) -> Any:
+    # PATCH_MULTIPLIERS is a view of the packaged catalog, built when first asked for (the one
+    # source of the numbers is headroom_edge/data/models.json).
+    if name == "PATCH_MULTIPLIERS":
+        return default_catalog().patch_multipliers()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --- Public API --------------------------------------------------------------------------------
 
 
 def resolve_family(
-    provider: str, model: str | None, *, patch_multipliers: PatchMultipliers | None = None
+    provider: str,
+    model: str | None,
+    *,
+    patch_multipliers: PatchMultipliers | None = None,
+    catalog: ModelCatalog | None = None,
 ) -> ModelFamily:
     """Map a request's (provider, model) to the billing rule that applies.
 
-    Matching is case-insensitive on the model string after dropping path-like prefixes
-    ("models/gemini-2.5-flash", "openai/gpt-4o", "ft:gpt-4o-..."); the longest known prefix wins
-    and must end at a separator, so dated names ("gpt-4o-2024-08-06") resolve to their family and
-    "gpt-4o-mini" never falls into "gpt-4o". Unknown or missing models get the provider's current
-    default family (gpt-5 tiles, current Claude, Gemini 3): an estimate must never fail on a new
-    model name.
+    The mapping is the model catalog (:mod:`headroom_edge.catalog`: the packaged table, or
+    ``catalog`` / the file named by ``HEADROOM_MODEL_CATALOG``): case-insensitive, routing
+    prefixes dropped, first matching row wins, so dated names ("gpt-4o-2024-08-06") resolve to
+    their family and "gpt-4o-mini" never falls into "gpt-4o". Unknown or missing models get the
+    provider's unknown-model family (the gpt-5.4 patch rule,
+    Claude 4.7+, Gemini 3: the rules that see the most pixels) and the catalog
+    logs one warning per unknown name: an estimate must never fail on a new model name.
     """
     prov = _check_provider(provider)
-    name = _normalize_model(model)
-    if prov == "openai":
-        return _resolve_openai(name, _merge_multipliers(patch_multipliers))
-    if prov == "anthropic":
-        return _resolve_anthropic(name)
-    found = _longest_prefix(name, _GOOGLE_PREFIXES)
-    return found[1] if found else _DEFAULT_FAMILY["google"]
+    table = load_catalog(catalog).with_patch_multipliers(patch_multipliers)
+    return table.resolve(prov, model)
 
 
 def estimate_image_tokens(
@@ -240,15 +139,17 @@ def estimate_image_tokens(
     media_resolution: str | None = None,
     *,
     patch_multipliers: PatchMultipliers | None = None,
+    catalog: ModelCatalog | None = None,
 ) -> int:
     """Input tokens one image of ``width`` x ``height`` px costs at ``provider``/``model``.
 
     ``detail`` is OpenAI's per-image setting ("low" / "high" / "auto" / "original"; missing,
-    "auto" and unknown values count as "high", the conservative reading). ``media_resolution`` is
+    "auto" and unknown values mean the family's ``auto_detail``: "high" on most models, "original"
+    on gpt-5.5 and later, never the cheaper reading). ``media_resolution`` is
     Gemini's level ("LOW", "media_resolution_low", ...); other providers ignore the one that does
     not apply to them. The result is always a positive int.
     """
-    family = resolve_family(provider, model, patch_multipliers=patch_multipliers)
+    family = resolve_family(provider, model, patch_multipliers=patch_multipliers, catalog=catalog)
     return family_tokens(family, width, height, detail, media_resolution)
 
 
@@ -265,7 +166,7 @@ def family_tokens(
     it, so the plan and the price of one rewrite can never use two different billing rules.
     """
     w, h = _check_size(width, height)
-    level = _normalize_detail(detail)
+    level = _normalize_detail(detail, family)
     kind = family.kind
     if kind == "openai_tile":
         if level == "low":
@@ -300,6 +201,7 @@ def effective_size(
     detail: str | None = None,
     *,
     patch_multipliers: PatchMultipliers | None = None,
+    catalog: ModelCatalog | None = None,
 ) -> tuple[int, int]:
     """The size at which the provider actually looks at the image, after its own downscale.
 
@@ -309,7 +211,7 @@ def effective_size(
     Claude: its long-edge / token-budget downscale; Gemini: unchanged (it does not report one).
     Never larger than the input.
     """
-    family = resolve_family(provider, model, patch_multipliers=patch_multipliers)
+    family = resolve_family(provider, model, patch_multipliers=patch_multipliers, catalog=catalog)
     return family_effective_size(family, width, height, detail)
 
 
@@ -318,7 +220,7 @@ def family_effective_size(
 ) -> tuple[int, int]:
     """:func:`effective_size` for an already resolved family (see :func:`family_tokens`)."""
     w, h = _check_size(width, height)
-    level = _normalize_detail(detail)
+    level = _normalize_detail(detail, family)
     if family.kind == "openai_tile":
         if level == "low":
             return fit_box(w, h, OPENAI_LOW_BOX, OPENAI_LOW_BOX)
@@ -335,7 +237,11 @@ def family_effective_size(
 
 
 def low_detail_tokens(
-    provider: str, model: str | None, *, patch_multipliers: PatchMultipliers | None = None
+    provider: str,
+    model: str | None,
+    *,
+    patch_multipliers: PatchMultipliers | None = None,
+    catalog: ModelCatalog | None = None,
 ) -> int | None:
     """Size-independent price of a "low detail" image, or None where the family has none.
 
@@ -345,7 +251,7 @@ def low_detail_tokens(
     level (280). Gemini 2: the global LOW level (64) -- note that one applies to every image of
     the request.
     """
-    family = resolve_family(provider, model, patch_multipliers=patch_multipliers)
+    family = resolve_family(provider, model, patch_multipliers=patch_multipliers, catalog=catalog)
     if family.kind == "openai_tile":
         return family.base_tokens
     if family.kind == "gemini3":
@@ -396,92 +302,11 @@ def _check_provider(provider: str) -> str:
     return prov
 
 
-def _normalize_model(model: str | None) -> str:
-    """Lower-case model id without routing prefixes ("models/", "openai/", "ft:", Bedrock's
-    "us.anthropic.")."""
-    if not model:
-        return ""
-    name = model.strip().lower()
-    if name.startswith("ft:"):
-        name = name[3:]
-    name = name.rsplit("/", 1)[-1]
-    claude_at = name.find("claude-")
-    if claude_at > 0:
-        name = name[claude_at:]
-    return name
-
-
-def _prefix_matches(name: str, prefix: str) -> bool:
-    return name.startswith(prefix) and (
-        len(name) == len(prefix) or name[len(prefix)] in _PREFIX_BOUNDARY
-    )
-
-
-def _longest_prefix(name: str, table: Mapping[str, ModelFamily]) -> tuple[int, ModelFamily] | None:
-    best: tuple[int, ModelFamily] | None = None
-    for prefix, family in table.items():
-        if _prefix_matches(name, prefix) and (best is None or len(prefix) > best[0]):
-            best = (len(prefix), family)
-    return best
-
-
-def _merge_multipliers(overrides: PatchMultipliers | None) -> Mapping[str, float]:
-    if overrides is None:
-        return PATCH_MULTIPLIERS
-    pairs = overrides.items() if isinstance(overrides, Mapping) else overrides
-    merged = dict(PATCH_MULTIPLIERS)
-    for prefix, value in pairs:
-        mult = float(value)
-        if not mult > 0 or math.isinf(mult):
-            raise ValueError(
-                f"patch multiplier for {prefix!r} must be a positive number, got {value!r}"
-            )
-        merged[str(prefix).strip().lower()] = mult
-    return merged
-
-
-def _resolve_openai(name: str, multipliers: Mapping[str, float]) -> ModelFamily:
-    """Built-in tile and patch prefixes, the gpt-5.4+ version rule, then per-call overrides.
-
-    All candidates compete on prefix length so "gpt-4.1-mini" (patch) beats "gpt-4.1" (tile).
-    A multiplier whose prefix is at least as long as the built-in match wins: on a patch family it
-    replaces the multiplier (budgets kept), otherwise it makes a 1536-patch family.
-    """
-    best = _longest_prefix(name, _OPENAI_TILE_PREFIXES)
-    version = _GPT_VERSION.match(name)
-    if version and (version.end() == len(name) or name[version.end()] in _PREFIX_BOUNDARY):
-        major, minor = int(version.group(1)), int(version.group(2) or 0)
-        if (major, minor) >= (5, 4) and (best is None or version.end() >= best[0]):
-            best = (version.end(), _GPT_54)
-    override: tuple[int, str, float] | None = None
-    for prefix, mult in multipliers.items():
-        if _prefix_matches(name, prefix) and (override is None or len(prefix) > override[0]):
-            override = (len(prefix), prefix, mult)
-    if override is not None and (best is None or override[0] >= best[0]):
-        _, prefix, mult = override
-        if best is not None and best[1].kind == "openai_patch":
-            return replace(best[1], multiplier=mult)
-        return ModelFamily(
-            prefix, "openai", "openai_patch", multiplier=mult, patch_budget=_OPENAI_PATCH_BUDGET
-        )
-    return best[1] if best else _DEFAULT_FAMILY["openai"]
-
-
-def _resolve_anthropic(name: str) -> ModelFamily:
-    match = _CLAUDE_OPUS_VERSION.search(name)
-    if match:
-        version = (int(match.group(1)), int(match.group(2) or 0))
-        if version >= _CLAUDE_HIRES_SINCE:
-            return _CLAUDE_HIRES
-    return _DEFAULT_FAMILY["anthropic"]
-
-
-def _normalize_detail(detail: str | None) -> str:
-    """ "low", "original" or "high" (missing, "auto" and unknown values: conservative "high")."""
-    if not detail:
-        return "high"
-    level = str(detail).strip().lower()
-    return level if level in ("low", "original") else "high"
+def _normalize_detail(detail: str | None, family: ModelFamily) -> str:
+    """ "low", "high" or "original"; missing, "auto" and unknown values mean what the family
+    says auto means ("high" on most models, "original" on gpt-5.5 and later: never less)."""
+    level = str(detail).strip().lower() if detail else ""
+    return level if level in ("low", "high", "original") else family.auto_detail
 
 
 def _normalize_media_resolution(level: str | None) -> str | None:
@@ -573,10 +398,17 @@ def _openai_patch_scale(w: int, h: int, budget: int) -> float:
 
 
 def _openai_patch_input(family: ModelFamily, w: int, h: int, level: str) -> tuple[int, int, int]:
-    """Size entering the patch rule (after the family's long-edge cap) and the patch budget."""
+    """Size entering the patch rule (after the family's long-edge cap) and the patch budget.
+
+    ``original`` without a budget (GPT-5.6) does no resizing: the budget returned is the image's
+    own patch count, so the scale is 1.
+    """
     budget, long_edge = family.patch_budget, family.max_long_edge
+    if level == "original" and family.original_patch_budget is None:
+        return w, h, ceil_div(w, OPENAI_PATCH) * ceil_div(h, OPENAI_PATCH)
     if level == "original" and family.original_patch_budget:
-        budget, long_edge = family.original_patch_budget, family.original_long_edge
+        budget = family.original_patch_budget
+        long_edge = family.original_long_edge or long_edge
     if long_edge is not None:
         w, h = fit_box(w, h, long_edge, long_edge)
     return w, h, budget

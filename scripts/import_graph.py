@@ -27,8 +27,8 @@ PACKAGE = "headroom_edge"
 ROOT = Path(__file__).resolve().parents[1]
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("words", ("_version", "technique", "providers", "tokens", "lowdetail", "config", "results",
-               "cache")),
+    ("words", ("_version", "technique", "providers", "catalog", "tokens", "lowdetail", "config",
+               "results", "cache")),
     ("pixels", ("imaging", "runtime", "fetch")),
     ("formats", ("formats",)),
     ("models", ("ocr", "router")),

@@ -39,8 +39,8 @@ def test_gpt4o_doc_examples(model: str) -> None:
 
 
 def test_claude_worked_examples() -> None:
-    assert estimate_image_tokens("anthropic", None, 1000, 1000) == 1296
-    assert estimate_image_tokens("anthropic", None, 512, 512) == 361
+    assert estimate_image_tokens("anthropic", "claude-sonnet-4-5", 1000, 1000) == 1296
+    assert estimate_image_tokens("anthropic", "claude-sonnet-4-5", 512, 512) == 361
     assert estimate_image_tokens("anthropic", "claude-sonnet-4-5-20250929", 1000, 1000) == 1296
 
 
@@ -99,25 +99,68 @@ def test_tile_effective_size() -> None:
 
 # --- OpenAI patch families ---------------------------------------------------------------------
 
+# Documented multipliers, then the documented patch models whose multiplier only community
+# billing measurements give (the catalog takes the larger of documented and measured), then the
+# documented patch models with neither (1.0).
 PATCH_FAMILIES = [
     ("gpt-4.1-mini", 1.62),
     ("gpt-4.1-nano", 2.46),
     ("o4-mini", 1.72),
-    ("gpt-5-mini", 1.2),
-    ("gpt-5-nano", 1.5),
+    ("gpt-5-mini", 1.62),
+    ("gpt-5.4-mini", 1.62),
+    ("gpt-5-nano", 2.46),
+    ("gpt-5.4-nano", 2.46),
+    ("gpt-5.2", 1.2),
+    ("gpt-5.3-codex", 1.2),
+    ("codex-mini", 1.72),
+    ("gpt-5-codex-mini", 1.0),
+    ("gpt-5.1-codex-mini", 1.0),
+]
+PATCH_ALIASES = [
+    ("gpt-5.2-chat-latest", 1.2),
+    ("gpt-5.2-codex", 1.2),
+    ("codex-mini-latest", 1.72),
+    ("gpt-5.4-mini-2026-03-17", 1.62),
+    ("gpt-5.4-nano-2026-03-17", 2.46),
 ]
 
 
-@pytest.mark.parametrize(("model", "multiplier"), PATCH_FAMILIES)
+@pytest.mark.parametrize(("model", "multiplier"), PATCH_FAMILIES + PATCH_ALIASES)
 def test_patch_family_numbers(model: str, multiplier: float) -> None:
     family = resolve_family("openai", model)
     assert family.kind == "openai_patch"
     assert family.multiplier == multiplier
-    assert family.patch_budget == 1536
-    assert PATCH_MULTIPLIERS[model] == multiplier
+    assert (family.patch_budget, family.max_long_edge) == (1536, 2048)
+    assert (family.original_patch_budget, family.auto_detail) == (0, "high")
     expected = math.ceil(1024 * multiplier - 1e-9)
     assert estimate_image_tokens("openai", model, 1024, 1024) == expected
     assert estimate_image_tokens("openai", model, 1800, 2400) == math.ceil(1452 * multiplier - 1e-9)
+
+
+@pytest.mark.parametrize(("model", "multiplier"), PATCH_FAMILIES)
+def test_patch_multiplier_table(model: str, multiplier: float) -> None:
+    assert PATCH_MULTIPLIERS[model] == multiplier
+
+
+@pytest.mark.parametrize("model", ["gpt-5.4-mini", "gpt-5.4-nano"])
+def test_gpt54_mini_nano_are_1536_patch_models_not_gpt54(model: str) -> None:
+    # Before the catalog these were priced as 2,500-patch gpt-5.4 models at x1.0.
+    assert estimate_image_tokens("openai", model, 4000, 3000) < 1536 * 2.46 + 1
+    assert estimate_image_tokens("openai", model, 4000, 3000, "original") == estimate_image_tokens(
+        "openai", model, 4000, 3000, "high"
+    )
+
+
+@pytest.mark.parametrize("model", ["gpt-5-mini", "gpt-4.1-mini", "gpt-5.2", "o4-mini"])
+def test_patch_rule_caps_the_long_side_at_2048(model: str) -> None:
+    # 4000x100 is 125x4 = 500 patches raw, inside the 1536 budget; the 2048-px cap makes it
+    # 2048x51 = 64x2 = 128 patches. (Before the cap gpt-5-mini was priced 600 = 500 x 1.2.)
+    family = resolve_family("openai", model)
+    assert effective_size("openai", model, 4000, 100) == (2048, 51)
+    expected = math.ceil(128 * family.multiplier - 1e-9)
+    assert estimate_image_tokens("openai", model, 4000, 100) == expected
+    assert estimate_image_tokens("openai", "gpt-5-mini", 4000, 100) == 208  # 128 x 1.62 = 207.36
+    assert estimate_image_tokens("openai", model, 100, 4000) == expected
 
 
 @pytest.mark.parametrize(("model", "multiplier"), PATCH_FAMILIES)
@@ -130,7 +173,8 @@ def test_patch_models_ignore_low_detail(model: str, multiplier: float) -> None:
 
 def test_patch_tokens_round_up_without_float_noise() -> None:
     # 100 * 1.2 is 120.00000000000001 in floats: must stay 120; 1024 * 1.62 = 1658.88 -> 1659.
-    assert estimate_image_tokens("openai", "gpt-5-mini", 320, 320) == 120
+    assert estimate_image_tokens("openai", "gpt-5.2", 320, 320) == 120
+    assert estimate_image_tokens("openai", "gpt-5-mini", 320, 320) == 162
     assert estimate_image_tokens("openai", "gpt-4.1-mini", 1024, 1024) == 1659
 
 
@@ -157,24 +201,75 @@ def test_patch_count_budget_argument() -> None:
 
 
 @pytest.mark.parametrize(
-    "model", ["gpt-5.4", "gpt-5.4-2026-03-05", "gpt-5.5", "gpt-5.5-pro", "GPT-6"]
+    ("model", "family_name", "multiplier"),
+    [("gpt-5.4", "gpt-5.4", 1.2), ("gpt-5.4-2026-03-05", "gpt-5.4", 1.2), ("gpt-5.4-pro", "gpt-5.4", 1.2),
+     ("gpt-5.5", "gpt-5.5", 1.0), ("gpt-5.5-pro", "gpt-5.5", 1.0)],
 )
-def test_gpt54_and_later(model: str) -> None:
+def test_gpt54_and_gpt55_budgets(model: str, family_name: str, multiplier: float) -> None:
     family = resolve_family("openai", model)
-    assert family.kind == "openai_patch"
-    assert family.name == "gpt-5.4+"
-    assert (family.multiplier, family.patch_budget, family.max_long_edge) == (1.0, 2500, 2048)
+    assert (family.kind, family.name) == ("openai_patch", family_name)
+    assert (family.multiplier, family.patch_budget, family.max_long_edge) == (multiplier, 2500, 2048)
     assert (family.original_patch_budget, family.original_long_edge) == (10000, 6000)
-    assert estimate_image_tokens("openai", model, 1024, 1024) == 1024
+
+    def cost(patches: int) -> int:
+        return math.ceil(patches * multiplier - 1e-9)
+
+    assert estimate_image_tokens("openai", model, 1024, 1024, "high") == cost(1024)
     # High: 4000 -> 2048 long edge = 64x64 patches > 2500 -> scale 0.78125 -> 50x50.
-    assert estimate_image_tokens("openai", model, 4000, 4000) == 2500
-    assert effective_size("openai", model, 4000, 4000) == (1600, 1600)
+    assert estimate_image_tokens("openai", model, 4000, 4000, "high") == cost(2500)
+    assert effective_size("openai", model, 4000, 4000, "high") == (1600, 1600)
     # Original: 4000x4000 is 125x125 > 10000 patches -> scale 0.8 -> 100x100.
-    assert estimate_image_tokens("openai", model, 4000, 4000, "original") == 10000
+    assert estimate_image_tokens("openai", model, 4000, 4000, "original") == cost(10000)
     assert effective_size("openai", model, 4000, 4000, "original") == (3200, 3200)
     # Original caps the long edge at 6000 px.
     assert effective_size("openai", model, 9000, 32, "original") == (6000, 21)
-    assert estimate_image_tokens("openai", model, 9000, 32, "original") == 188
+    assert estimate_image_tokens("openai", model, 9000, 32, "original") == cost(188)
+
+
+def test_gpt54_auto_means_high() -> None:
+    for detail in (None, "auto", "bogus"):
+        assert estimate_image_tokens("openai", "gpt-5.4", 4000, 4000, detail) == 3000  # 2500 x 1.2
+
+
+@pytest.mark.parametrize("model", ["gpt-5.5", "gpt-5.5-pro", "gpt-5.6", "GPT-5.6-mini", "gpt-6"])
+@pytest.mark.parametrize("detail", [None, "auto", "AUTO", "unknown-value"])
+def test_gpt55_and_later_auto_means_original(model: str, detail: str | None) -> None:
+    original = estimate_image_tokens("openai", model, 4000, 3000, "original")
+    assert estimate_image_tokens("openai", model, 4000, 3000, detail) == original
+    assert effective_size("openai", model, 4000, 3000, detail) == effective_size(
+        "openai", model, 4000, 3000, "original"
+    )
+    assert original > estimate_image_tokens("openai", model, 4000, 3000, "high")
+
+
+def test_gpt55_4000x3000_without_detail_is_about_10000() -> None:
+    # Under "high" this was 2,451; under "original" (10,000-patch budget) it is just under 10,000.
+    tokens = estimate_image_tokens("openai", "gpt-5.5", 4000, 3000)
+    assert 9_500 <= tokens <= 10_000
+    assert estimate_image_tokens("openai", "gpt-5.5", 4000, 3000, "high") == 2451
+
+
+@pytest.mark.parametrize("model", ["gpt-5.6", "gpt-5.6-2026-11-01", "gpt-5.10", "gpt-6", "GPT-6.1", "gpt-10"])
+def test_gpt56_and_later_original_has_no_budget(model: str) -> None:
+    family = resolve_family("openai", model)
+    assert (family.name, family.original_patch_budget, family.auto_detail) == ("gpt-5.6+", None, "original")
+    # 8000x6000 = 250 x 188 patches, no resizing (before: 9,890 under a 10,000 budget).
+    assert estimate_image_tokens("openai", model, 8000, 6000, "original") == 47_000
+    assert estimate_image_tokens("openai", model, 8000, 6000) == 47_000
+    assert effective_size("openai", model, 8000, 6000) == (8000, 6000)
+    # High keeps the 2,500-patch / 2048-px caps.
+    assert estimate_image_tokens("openai", model, 8000, 6000, "high") <= 2500
+
+
+@pytest.mark.parametrize(
+    ("model", "family_name"),
+    [("gpt-5.1", "gpt-5"), ("gpt-5.3", "gpt-5"), ("gpt-5.1-2025-11-13", "gpt-5"),
+     ("gpt-5.45", "gpt-5.6+"), ("gpt-5.40", "gpt-5.6+"), ("gpt-5.5x", "gpt-5")],
+)
+def test_version_boundaries(model: str, family_name: str) -> None:
+    # Minor versions compare as numbers (5.45 is after 5.6); undocumented 5.1 / 5.3 keep the
+    # gpt-5 tiles; a version must end at a separator ("gpt-5.5x" is not gpt-5.5).
+    assert resolve_family("openai", model).name == family_name
 
 
 # --- OpenAI model-name resolution --------------------------------------------------------------
@@ -216,11 +311,27 @@ def test_openai_resolution(model: str, name: str, kind: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "model", [None, "", "my-azure-deployment", "gpt-4omni", "o10", "codex-mini-latest"]
+    "model", [None, "", "my-azure-deployment", "gpt-4omni", "o10", "codex-minimal", "gpt-5x"]
 )
 def test_openai_unknown_models_get_the_default_family(model: str | None) -> None:
-    assert resolve_family("openai", model) == resolve_family("openai", "gpt-5")
-    assert estimate_image_tokens("openai", model, 1024, 1024) == 70 + 4 * 140
+    family = resolve_family("openai", model)
+    assert (family.name, family.kind, family.multiplier) == ("openai-unknown", "openai_patch", 1.2)
+    assert (family.patch_budget, family.max_long_edge) == (2500, 2048)
+    assert estimate_image_tokens("openai", model, 1024, 1024) == 1229  # 1024 patches x 1.2
+
+
+def test_unknown_families_see_at_least_what_every_listed_model_sees() -> None:
+    # Why they are the conservative choice: a crop shrunk to the unknown family's seen size
+    # never drops pixels a listed model of that provider would use at high detail.
+    from headroom_edge.catalog import default_catalog
+    from headroom_edge.tokens import family_effective_size
+
+    catalog = default_catalog()
+    for w, h in [(4000, 3000), (3000, 4000), (1024, 1024), (8000, 500), (300, 200), (2600, 2600)]:
+        for family in catalog.families.values():
+            seen = family_effective_size(catalog.unknown[family.provider], w, h, "high")
+            listed = family_effective_size(family, w, h, "high")
+            assert seen[0] >= listed[0] and seen[1] >= listed[1], (family.name, (w, h), seen, listed)
 
 
 def test_gpt4o_mini_and_gpt4o_differ() -> None:
@@ -294,21 +405,37 @@ def test_patch_multiplier_override_rejects_nonsense(bad: float) -> None:
 @pytest.mark.parametrize(
     ("model", "name"),
     [
-        (None, "claude"),
+        (None, "claude-4.7+"),  # unknown: the conservative family (sees the most pixels)
         ("claude-sonnet-4-5-20250929", "claude"),
         ("claude-3-5-sonnet-latest", "claude"),
         ("claude-opus-4-20250514", "claude"),
         ("claude-opus-4-1-20250805", "claude"),
         ("claude-haiku-4-5", "claude"),
-        ("claude-opus-4-7", "claude-opus-4.7+"),
-        ("claude-opus-4.7", "claude-opus-4.7+"),
-        ("claude-opus-4-7-20260101", "claude-opus-4.7+"),
-        ("claude-opus-4-8", "claude-opus-4.7+"),
-        ("claude-opus-5", "claude-opus-4.7+"),
-        ("Claude-Opus-5-20270101", "claude-opus-4.7+"),
-        ("us.anthropic.claude-opus-4-7-v1:0", "claude-opus-4.7+"),
-        ("claude-opus-4-7@20260101", "claude-opus-4.7+"),
-        ("something-else", "claude"),
+        ("claude-opus-4-7", "claude-4.7+"),
+        ("claude-opus-4.7", "claude-4.7+"),
+        ("claude-opus-4-7-20260101", "claude-4.7+"),
+        ("claude-opus-4-8", "claude-4.7+"),
+        ("claude-opus-5", "claude-4.7+"),
+        ("Claude-Opus-5-20270101", "claude-4.7+"),
+        ("us.anthropic.claude-opus-4-7-v1:0", "claude-4.7+"),
+        ("claude-opus-4-7@20260101", "claude-4.7+"),
+        ("something-else", "claude-4.7+"),
+        # "Claude 4.7 and later" is every tier name, not only Opus.
+        ("claude-sonnet-5", "claude-4.7+"),
+        ("claude-sonnet-5-20261001", "claude-4.7+"),
+        ("claude-fable-5", "claude-4.7+"),
+        ("claude-mythos-5", "claude-4.7+"),
+        ("claude-sonnet-4-7", "claude-4.7+"),
+        ("claude-haiku-5-1", "claude-4.7+"),
+        ("claude-sonnet-6", "claude-4.7+"),
+        ("claude-opus-4-10", "claude-4.7+"),
+        ("anthropic.claude-sonnet-5-v1:0", "claude-4.7+"),
+        ("eu.anthropic.claude-fable-5-v2", "claude-4.7+"),
+        ("claude-3-7-sonnet-20250219", "claude"),
+        ("claude-3-opus-20240229", "claude"),
+        ("claude-sonnet-4-20250514", "claude"),
+        ("claude-sonnet-4-6", "claude"),
+        ("anthropic.claude-3-5-sonnet-20241022-v2:0", "claude"),
     ],
 )
 def test_anthropic_resolution(model: str | None, name: str) -> None:
@@ -316,7 +443,7 @@ def test_anthropic_resolution(model: str | None, name: str) -> None:
 
 
 def test_anthropic_family_parameters() -> None:
-    standard = resolve_family("anthropic", None)
+    standard = resolve_family("anthropic", "claude-sonnet-4-5")
     hires = resolve_family("anthropic", "claude-opus-4-7")
     assert (standard.kind, standard.max_long_edge, standard.token_budget) == (
         "anthropic",
@@ -328,12 +455,12 @@ def test_anthropic_family_parameters() -> None:
 
 def test_anthropic_downscale_to_token_budget() -> None:
     # Square: ceil(L/28)^2 <= 1568 -> at most 39 patches a side -> 1092 px.
-    assert effective_size("anthropic", None, 4000, 4000) == (1092, 1092)
-    assert estimate_image_tokens("anthropic", None, 4000, 4000) == 39 * 39
+    assert effective_size("anthropic", "claude-sonnet-4-5", 4000, 4000) == (1092, 1092)
+    assert estimate_image_tokens("anthropic", "claude-sonnet-4-5", 4000, 4000) == 39 * 39
     # Long edge limit: 1568x100 stays (56 x 4 = 224 tokens); 3000x100 shrinks to 1568 px wide.
-    assert effective_size("anthropic", None, 1568, 100) == (1568, 100)
-    assert effective_size("anthropic", None, 3000, 100) == (1568, 52)
-    assert estimate_image_tokens("anthropic", None, 3000, 100) == 56 * 2
+    assert effective_size("anthropic", "claude-sonnet-4-5", 1568, 100) == (1568, 100)
+    assert effective_size("anthropic", "claude-sonnet-4-5", 3000, 100) == (1568, 52)
+    assert estimate_image_tokens("anthropic", "claude-sonnet-4-5", 3000, 100) == 56 * 2
     # Opus 4.7+: square fits ceil(L/28)^2 <= 4784 -> 69 patches -> 1932 px.
     assert effective_size("anthropic", "claude-opus-4-7", 4000, 4000) == (1932, 1932)
     assert estimate_image_tokens("anthropic", "claude-opus-4-7", 4000, 4000) == 69 * 69
@@ -341,8 +468,8 @@ def test_anthropic_downscale_to_token_budget() -> None:
 
 
 def test_anthropic_ignores_detail() -> None:
-    assert estimate_image_tokens("anthropic", None, 1000, 1000, "low") == 1296
-    assert low_detail_tokens("anthropic", None) is None
+    assert estimate_image_tokens("anthropic", "claude-sonnet-4-5", 1000, 1000, "low") == 1296
+    assert low_detail_tokens("anthropic", "claude-sonnet-4-5") is None
 
 
 # --- Google ------------------------------------------------------------------------------------
@@ -477,8 +604,12 @@ ALL_MODELS = [
     ("openai", "gpt-5-mini"),
     ("openai", "gpt-5-nano"),
     ("openai", "gpt-5.4"),
+    ("openai", "gpt-5.4-mini"),
+    ("openai", "gpt-5.5"),
+    ("openai", "gpt-5.6"),
     ("anthropic", "claude-sonnet-4-5"),
     ("anthropic", "claude-opus-4-7"),
+    ("anthropic", "claude-sonnet-5"),
     ("google", "gemini-3-pro"),
     ("google", "gemini-2.5-flash"),
 ]
@@ -554,8 +685,9 @@ def test_gemini_and_claude_at_native_size_are_monotone_per_side(
 def test_patch_families_bounded_and_monotone_below_budget(
     pm: tuple[str, str], w: int, h: int, dw: int, dh: int
 ) -> None:
+    # "high" explicitly: on gpt-5.5 and later a missing detail means "original" (other budget).
     family = resolve_family(*pm)
-    tokens = estimate_image_tokens(*pm, w, h)
+    tokens = estimate_image_tokens(*pm, w, h, "high")
     assert tokens <= math.ceil(family.patch_budget * family.multiplier)
     assert openai_patch_count(w, h, family.patch_budget) <= family.patch_budget
     big_w, big_h = w + dw, h + dh
@@ -563,7 +695,7 @@ def test_patch_families_bounded_and_monotone_below_budget(
         family.max_long_edge is None
         and math.ceil(big_w / 32) * math.ceil(big_h / 32) <= family.patch_budget
     ):
-        assert tokens <= estimate_image_tokens(*pm, big_w, big_h)
+        assert tokens <= estimate_image_tokens(*pm, big_w, big_h, "high")
 
 
 @settings(max_examples=300, deadline=None)
@@ -578,7 +710,7 @@ def test_low_never_costs_more_than_high(pm: tuple[str, str], w: int, h: int) -> 
 
 
 @settings(max_examples=300, deadline=None)
-@given(model=st.sampled_from([None, "claude-opus-4-7"]), w=sides, h=sides)
+@given(model=st.sampled_from(["claude-sonnet-4-5", "claude-opus-4-7"]), w=sides, h=sides)
 def test_claude_downscale_respects_limits_and_is_largest(model: str | None, w: int, h: int) -> None:
     family = resolve_family("anthropic", model)
     ew, eh = effective_size("anthropic", model, w, h)

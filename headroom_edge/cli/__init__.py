@@ -11,7 +11,7 @@ from headroom_edge._version import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from headroom_edge.cli import batch, compress, proxy, route
+    from headroom_edge.cli import batch, compress, models, proxy, route, tokens
 
     parser = argparse.ArgumentParser(
         prog="headroom-edge",
@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for module in (proxy, compress, batch, route):
+    for module in (proxy, compress, batch, route, models, tokens):
         module.add_parser(sub)
     return parser
 

@@ -79,6 +79,7 @@ _FLAGS: tuple[tuple[str, str, type, str], ...] = (
         int,
         "open connections + requests before new requests get 503 (default 1024)",
     ),
+    ("--model-catalog", "model_catalog", str, "JSON model catalog merged over the packaged one"),
 )
 
 

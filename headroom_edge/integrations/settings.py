@@ -78,6 +78,9 @@ class ProxySettings:
     max_connections: int = 1024
     """Open connections plus requests in progress; beyond it requests get 503 at once
     (uvicorn's ``limit_concurrency``)."""
+    model_catalog: str = ""
+    """JSON model catalog merged over the packaged one (see headroom_edge.catalog); empty uses
+    the packaged table. Env HEADROOM_MODEL_CATALOG, flag --model-catalog."""
     log_level: str = "info"
     trust_env: bool = True
     """Honour HTTPS_PROXY/NO_PROXY/SSL_CERT_FILE for the upstream connections."""
@@ -134,6 +137,7 @@ class ProxySettings:
             fetch_max_bytes=self.fetch_max_bytes,
             fetch_timeout_s=self.fetch_timeout_s,
             fetch_allowed_hosts=hosts,
+            model_catalog=self.model_catalog or base.model_catalog,
         )
 
 

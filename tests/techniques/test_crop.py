@@ -27,7 +27,8 @@ def test_crop_sends_only_the_named_corner() -> None:
 
 def test_crop_of_bottom_half_on_claude() -> None:
     data = f.photo_jpeg(1600, 1200)
-    outcome, original = run_technique(Technique.CROP, data, "anthropic", None, question="what's at the bottom?")
+    outcome, original = run_technique(Technique.CROP, data, "anthropic", "claude-sonnet-4-5",
+                                      question="what's at the bottom?")
     img = f.decode(outcome.edit.data)
     assert img.width <= 1568 and img.height < 1200
     assert outcome.tokens < original
