@@ -62,7 +62,7 @@ DATA_DIR = ROOT / "scripts" / "data" / "router"
 EXAMPLES_FILE = ROOT / "scripts" / "router_examples.txt"
 HARD_FILE = DATA_DIR / "hard_heldout.tsv"
 DEFAULT_SEED = 1234
-TRAIN_PER_LABEL = 700
+TRAIN_PER_LABEL = 500
 CALIB_PER_LABEL = 120
 HELDOUT_PER_LABEL = 90
 LANGUAGES = ("en", "es", "de", "fr", "pt", "zh", "ja", "hi", "ru", "it", "ko")
@@ -352,7 +352,7 @@ def build(seed: int = DEFAULT_SEED, train_per_label: int = TRAIN_PER_LABEL) -> D
     lines = load_lines()
     parts = {s: [ln for ln in lines if line_split(ln) == s] for s in ("train", "calib", "heldout")}
     train = generate_english(en, "train", train_per_label, random.Random(seed))
-    train += compose(parts["train"], styles, random.Random(seed + 1), copies=9, source="hand")
+    train += compose(parts["train"], styles, random.Random(seed + 1), copies=7, source="hand")
     calib = generate_english(en, "calib", CALIB_PER_LABEL, random.Random(seed + 2))
     calib += compose(parts["calib"], styles, random.Random(seed + 3), copies=3, source="hand")
     heldout = generate_english(en, "heldout", HELDOUT_PER_LABEL, random.Random(seed + 4))
