@@ -4,10 +4,12 @@ Usage::
 
     .venv/bin/python scripts/bench_router.py [--n 500] [--threads 0] [--batch 32]
 
-Prints p50/p99 of single-question ``classify`` calls (ask extraction + tokenizer + ONNX + softmax,
-i.e. what the compressor pays per image) and the throughput of ``classify_batch``. Questions are the
-held-out split, so lengths are realistic (terse to multi-sentence). Run it on an idle machine: on a
-shared 2-core VM other processes inflate p99 more than p50.
+Prints p50/p99 of single-question ``classify`` calls (whole-turn preparation + tokenizer + ONNX +
+temperature softmax + cost matrix, i.e. what the compressor pays per image) and the throughput of
+``classify_batch``, plus the size budget of the model folder (total <= 130 MB, no file over 95 MB,
+p50 <= 5 ms). Questions are the held-out split and the hard set, so lengths are realistic (terse
+to multi-sentence, eleven languages). Run it on an idle machine: on a shared 2-core VM other
+processes inflate p99 more than p50.
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
+
+
+TOTAL_BUDGET_MB = 130
+FILE_BUDGET_MB = 95
+P50_BUDGET_MS = 5.0
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -44,7 +51,8 @@ def main() -> None:
     t0 = time.perf_counter()
     router = QueryRouter(args.model_dir, session_options=SessionOptions(device="cpu", intra_op_threads=args.threads))
     load_ms = (time.perf_counter() - t0) * 1000
-    questions = [e.text for e in router_data.build().heldout]
+    data = router_data.build()
+    questions = [e.text for e in data.heldout] + [e.text for e in data.hard]
     for q in questions[:50]:  # warm-up: first runs allocate arenas
         router.classify(q)
 
@@ -67,6 +75,13 @@ def main() -> None:
           f"p99 {percentile(single, 99):.2f} ms  mean {statistics.fmean(single):.2f} ms")
     print(f"batch {args.batch}: {len(questions) / elapsed:.0f} questions/s "
           f"({elapsed / len(batches) * 1000:.1f} ms per batch, {len(questions)} questions)")
+    files = {p.name: p.stat().st_size for p in router.model_dir.iterdir() if p.is_file()}
+    total, largest = sum(files.values()), max(files, key=files.__getitem__)
+    p50 = statistics.median(single)
+    print(f"folder {total / 1e6:.1f} MB in {len(files)} files, largest {largest} {files[largest] / 1e6:.1f} MB")
+    print(f"budgets: total <= {TOTAL_BUDGET_MB} MB {'ok' if total <= TOTAL_BUDGET_MB * 1e6 else 'OVER'}, "
+          f"file <= {FILE_BUDGET_MB} MB {'ok' if files[largest] <= FILE_BUDGET_MB * 1e6 else 'OVER'}, "
+          f"p50 <= {P50_BUDGET_MS} ms {'ok' if p50 <= P50_BUDGET_MS else 'OVER'}")
 
 
 if __name__ == "__main__":

@@ -1,23 +1,29 @@
-"""Evaluate the committed query router (models/router) on labelled questions.
+"""Evaluate the committed query router (models/router) on data it never saw.
 
 Usage::
 
-    .venv/bin/python scripts/eval_router.py                       # the held-out split
-    .venv/bin/python scripts/eval_router.py --file questions.txt  # your own labelled questions
-    .venv/bin/python scripts/eval_router.py --errors              # also list the mistakes
+    .venv/bin/python scripts/eval_router.py                       # held-out split + hard set, per slice
+    .venv/bin/python scripts/eval_router.py --rules               # the same for the rules fallback
+    .venv/bin/python scripts/eval_router.py --file questions.tsv  # your own labelled questions
+    .venv/bin/python scripts/eval_router.py --worst 25            # how many worst cases to print
 
-``--file`` takes ``label | question`` lines (``#`` comments allowed), JSON lines with
-``text``/``query``/``question`` and ``label``/``technique`` keys, or ``label<TAB>question`` lines.
-Questions go through ``QueryRouter.classify`` exactly as in production (ask extraction, the
-calibrated low-confidence fallback to preserve).
+``--file`` takes ``label | question`` lines, ``label<TAB>question`` lines or JSON lines with
+``text`` and ``label`` keys. Every question goes through ``QueryRouter.classify`` exactly as in
+production (whole-turn preparation, windows, temperature, cost matrix), or through
+``RuleSelector`` with ``--rules``.
 
-Metrics (also imported by train_router.py):
+Metrics (``metrics``; also imported by train_router.py), each over all questions of a group:
 
-* accuracy: routed technique == label.
-* harmful-downgrade rate: among questions labelled ``preserve`` or ``transcode`` (the answer needs
-  pixels or text that a cheaper technique loses), the fraction routed to ``full_low`` or ``crop``.
-  Routing to the other of the two, or anything routed *up* to preserve, is not harmful: it only
-  costs tokens.
+* strict: routed technique == label;
+* lenient: strict, or routed ``preserve`` (never loses anything, only costs tokens);
+* harmful: the answer needed pixels the routed technique drops: anything but ``full_low`` routed
+  ``full_low``, or ``preserve``/``transcode`` routed ``crop``;
+* cost miss: routed ``preserve`` although a cheaper technique was right;
+* savings: mean share of image tokens saved (``headroom_edge.router.costs.RELATIVE_TOKENS``).
+
+Groups: overall, the generated/hand held-out split, the hard set, and every slice (plain,
+buried, agent, formatted) and language. The worst cases printed are the harmful ones first
+(highest confidence first), then the other misses.
 """
 
 from __future__ import annotations
@@ -26,79 +32,59 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from headroom_edge.router.costs import RELATIVE_TOKENS  # noqa: E402
 
 LABELS = ("full_low", "preserve", "crop", "transcode")
-HARMFUL_FROM = ("preserve", "transcode")
-HARMFUL_TO = ("full_low", "crop")
-SAFE_LABEL = "preserve"
+_FL, _PR, _CR, _TR = range(4)
 
 
-def accuracy(y: np.ndarray, pred: np.ndarray) -> float:
-    return float(np.mean(np.asarray(y) == np.asarray(pred))) if len(y) else 0.0
+def harmful_mask(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    y, pred = np.asarray(y), np.asarray(pred)
+    return ((pred == _FL) & (y != _FL)) | ((pred == _CR) & np.isin(y, [_PR, _TR]))
 
 
-def confusion_matrix(y: np.ndarray, pred: np.ndarray, n: int) -> list[list[int]]:
+def metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
+    y, pred = np.asarray(y), np.asarray(pred)
+    n = len(y)
+    if n == 0:
+        return {"n": 0}
+    rel = np.array([RELATIVE_TOKENS[label] for label in LABELS])
+    return {
+        "n": int(n),
+        "strict": round(float(np.mean(y == pred)), 4),
+        "lenient": round(float(np.mean((y == pred) | (pred == _PR))), 4),
+        "harmful": round(float(np.mean(harmful_mask(y, pred))), 4),
+        "cost_miss": round(float(np.mean((pred == _PR) & (y != _PR))), 4),
+        "savings": round(float(np.mean(1 - rel[pred])), 4),
+        "oracle_savings": round(float(np.mean(1 - rel[y])), 4),
+    }
+
+
+def confusion_matrix(y: np.ndarray, pred: np.ndarray, n: int = len(LABELS)) -> list[list[int]]:
     m = np.zeros((n, n), dtype=int)
     for t, p in zip(y, pred, strict=True):
         m[int(t), int(p)] += 1
     return m.tolist()
 
 
-def harmful_downgrade_rate(y: np.ndarray, pred: np.ndarray, labels: tuple[str, ...] = LABELS) -> float:
-    src = np.isin(np.asarray(y), [labels.index(name) for name in HARMFUL_FROM])
-    if not src.any():
-        return 0.0
-    dst = np.isin(np.asarray(pred), [labels.index(name) for name in HARMFUL_TO])
-    return float(np.mean(dst[src]))
-
-
-def apply_threshold(probs: np.ndarray, threshold: float, labels: tuple[str, ...] = LABELS) -> np.ndarray:
-    """argmax, except the safe label where the top probability is below ``threshold``."""
-    pred = probs.argmax(1)
-    pred[probs.max(1) < threshold] = labels.index(SAFE_LABEL)
-    return pred
-
-
-def calibrate_threshold(probs: np.ndarray, y: np.ndarray, labels: tuple[str, ...] = LABELS,
-                        tolerance: float = 0.005) -> tuple[float, list[dict[str, float]]]:
-    """Pick the low-confidence threshold.
-
-    Among thresholds whose accuracy stays within ``tolerance`` of using no threshold, take the one
-    with the fewest harmful downgrades, and the smallest such threshold on ties (fewest needless
-    fallbacks to preserve). Returns it and a coarse curve for the metadata.
-    """
-    grid = np.round(np.arange(0.30, 0.991, 0.01), 2)
-    base = accuracy(y, probs.argmax(1))
-    best: tuple[float, float] | None = None
-    curve: list[dict[str, float]] = []
-    for t in grid:
-        pred = apply_threshold(probs, float(t), labels)
-        acc, harm = accuracy(y, pred), harmful_downgrade_rate(y, pred, labels)
-        fallback = float(np.mean(probs.max(1) < t))
-        if round(float(t) * 100) % 5 == 0:
-            curve.append({"threshold": float(t), "accuracy": round(acc, 4), "harmful": round(harm, 4),
-                          "fallback_rate": round(fallback, 4)})
-        if acc >= base - tolerance and (best is None or harm < best[1] - 1e-12):
-            best = (float(t), harm)
-    return (best[0] if best else 0.30), curve
-
-
 def read_labelled(path: Path) -> list[tuple[str, str]]:
-    """(label, question) pairs from a .txt ("label | q" or "label<TAB>q") or .jsonl file."""
+    """(label, question) pairs from "label | q", "label<TAB>q" or JSON lines."""
     rows: list[tuple[str, str]] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         s = line.strip()
-        if not s or s.startswith("#") or s.startswith("//"):
+        if not s or s.startswith("#"):
             continue
         if s.startswith("{"):
             obj = json.loads(s)
-            text = obj.get("text") or obj.get("query") or obj.get("question") or ""
-            label = obj.get("label") or obj.get("technique") or ""
+            text, label = obj.get("text") or obj.get("question") or "", obj.get("label") or ""
         elif "\t" in s:
             label, text = s.split("\t", 1)
         else:
@@ -110,43 +96,109 @@ def read_labelled(path: Path) -> list[tuple[str, str]]:
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--file", type=Path, help="labelled questions instead of the held-out split")
-    parser.add_argument("--model-dir", type=Path, default=None)
-    parser.add_argument("--errors", action="store_true", help="print every misrouted question")
-    parser.add_argument("--min-confidence", type=float, default=None, help="override the calibrated threshold")
-    args = parser.parse_args()
+def route_all(texts: list[str], model_dir: Path | None, rules: bool) -> tuple[list[str], list[float]]:
+    if rules:
+        from headroom_edge.decision.rules import RuleSelector
 
+        selector = RuleSelector()
+        decisions = [selector.select(t) for t in texts]
+        return [d.technique.value for d in decisions], [d.confidence for d in decisions]
     from headroom_edge.router import QueryRouter
 
-    router = QueryRouter(model_dir=args.model_dir, device="cpu", min_confidence=args.min_confidence)
-    if args.file:
-        rows = read_labelled(args.file)
-        name = str(args.file)
-    else:
-        sys.path.insert(0, str(ROOT / "scripts"))
+    router = QueryRouter(model_dir=model_dir, device="cpu")
+    decisions = router.classify_batch(texts)
+    return [d.technique.value for d in decisions], [d.confidence for d in decisions]
+
+
+def report_groups(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Metrics per group; each row has text, label, pred, confidence, group, slice, lang."""
+    def of(selected: list[dict[str, Any]]) -> dict[str, Any]:
+        y = np.array([LABELS.index(r["label"]) for r in selected], dtype=int)
+        p = np.array([LABELS.index(r["pred"]) for r in selected], dtype=int)
+        return metrics(y, p)
+
+    out: dict[str, Any] = {"overall": of(rows)}
+    y = np.array([LABELS.index(r["label"]) for r in rows], dtype=int)
+    p = np.array([LABELS.index(r["pred"]) for r in rows], dtype=int)
+    out["confusion_rows_true_cols_pred"] = {"labels": list(LABELS), "matrix": confusion_matrix(y, p)}
+    for key in ("group", "slice", "lang"):
+        for value in sorted({r[key] for r in rows}):
+            out[f"{key}:{value}"] = of([r for r in rows if r[key] == value])
+    en = [r for r in rows if r["lang"] == "en"]
+    other = [r for r in rows if r["lang"] != "en"]
+    if en and other:
+        out["non_english"] = of(other)
+    return out
+
+
+def worst_cases(rows: list[dict[str, Any]], k: int) -> list[dict[str, Any]]:
+    y = np.array([LABELS.index(r["label"]) for r in rows], dtype=int)
+    p = np.array([LABELS.index(r["pred"]) for r in rows], dtype=int)
+    harm = harmful_mask(y, p)
+    wrong = [(bool(harm[i]), r["confidence"], r) for i, r in enumerate(rows) if r["label"] != r["pred"]]
+    wrong.sort(key=lambda t: (not t[0], -t[1]))
+    return [{"harmful": h, **{k2: r[k2] for k2 in ("label", "pred", "confidence", "group", "lang", "slice", "text")}}
+            for h, _c, r in wrong[:k]]
+
+
+def evaluate(model_dir: Path | None, data: Any = None, rules: bool = False, worst: int = 25) -> dict[str, Any]:
+    """Route the held-out split and the hard set; metrics per group, slice and language."""
+    if data is None:
         import router_data
 
         data = router_data.build()
-        rows = [(e.label, e.text) for e in data.heldout]
-        name = f"held-out split ({len(rows)} questions, train sha256 {data.train_hash()[:12]}...)"
-        if data.train_hash() != router.metadata.get("data", {}).get("train_sha256"):
-            print("warning: the generator's training set differs from the one the model was trained on")
-    decisions = router.classify_batch([text for _, text in rows])
-    y = np.array([LABELS.index(label) for label, _ in rows])
-    pred = np.array([LABELS.index(d.technique.value) for d in decisions])
-    print(f"{name}: min_confidence {router.min_confidence}")
-    print(f"accuracy {accuracy(y, pred):.4f}  harmful-downgrade rate {harmful_downgrade_rate(y, pred):.4f}  "
-          f"low-confidence fallbacks {sum(d.fallback for d in decisions)}")
-    print("confusion matrix (rows = true, columns = routed):")
-    print(" " * 11 + " ".join(f"{name:>9s}" for name in LABELS))
-    for label, row in zip(LABELS, confusion_matrix(y, pred, len(LABELS)), strict=True):
-        print(f"{label:>10s} " + " ".join(f"{v:9d}" for v in row))
-    if args.errors:
-        for (label, text), d in zip(rows, decisions, strict=True):
-            if d.technique.value != label:
-                print(f"  {label:>9s} -> {d.technique.value:9s} ({d.confidence:.2f}{' fallback' if d.fallback else ''}) {text!r}")
+    examples = [("heldout", e) for e in data.heldout] + [("hard", e) for e in data.hard]
+    preds, confs = route_all([e.text for _, e in examples], model_dir, rules)
+    rows = [{"text": e.text, "label": e.label, "pred": p, "confidence": round(float(c), 3), "group": g,
+             "slice": e.slice, "lang": e.lang} for (g, e), p, c in zip(examples, preds, confs, strict=True)]
+    hard = [r for r in rows if r["group"] == "hard"]
+    report = {"decided_by": "rules" if rules else "router", "all": report_groups(rows),
+              "hard": report_groups(hard), "worst_cases": worst_cases(rows, worst)}
+    return report
+
+
+def print_report(report: dict[str, Any]) -> None:
+    print(f"decided by {report['decided_by']}")
+    for part in ("all", "hard"):
+        groups = report[part]
+        print(f"\n== {part} ==")
+        print(f"{'group':22s} {'n':>5s} {'strict':>7s} {'lenient':>8s} {'harmful':>8s} {'costmiss':>8s} {'savings':>8s}")
+        for name, m in groups.items():
+            if name.startswith("confusion") or not isinstance(m, dict) or "strict" not in m:
+                continue
+            print(f"{name:22s} {m['n']:5d} {m['strict']:7.3f} {m['lenient']:8.3f} {m['harmful']:8.3f} "
+                  f"{m['cost_miss']:8.3f} {m['savings']:8.3f}")
+        conf = groups["confusion_rows_true_cols_pred"]
+        print("confusion (rows true, cols routed):", " ".join(f"{n:>9s}" for n in conf["labels"]))
+        for label, row in zip(conf["labels"], conf["matrix"], strict=True):
+            print(f"  {label:>10s} " + " ".join(f"{v:9d}" for v in row))
+    print("\nworst cases (harmful first):")
+    for w in report["worst_cases"]:
+        flag = "HARM" if w["harmful"] else "miss"
+        print(f"  {flag} {w['label']:>9s} -> {w['pred']:9s} {w['confidence']:.2f} [{w['group']}/{w['lang']}/{w['slice']}] "
+              f"{w['text'][:110]!r}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--file", type=Path, help="labelled questions instead of the held-out data")
+    parser.add_argument("--model-dir", type=Path, default=None)
+    parser.add_argument("--rules", action="store_true", help="evaluate the rules fallback instead")
+    parser.add_argument("--worst", type=int, default=25)
+    parser.add_argument("--json", type=Path, help="also write the report here")
+    args = parser.parse_args()
+    if args.file:
+        pairs = read_labelled(args.file)
+        preds, confs = route_all([t for _, t in pairs], args.model_dir, args.rules)
+        rows = [{"text": t, "label": lab, "pred": p, "confidence": c, "group": "file", "slice": "file", "lang": "?"}
+                for (lab, t), p, c in zip(pairs, preds, confs, strict=True)]
+        report = {"decided_by": "rules" if args.rules else "router", "all": report_groups(rows),
+                  "hard": report_groups(rows), "worst_cases": worst_cases(rows, args.worst)}
+    else:
+        report = evaluate(args.model_dir, rules=args.rules, worst=args.worst)
+    print_report(report)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

@@ -1,17 +1,21 @@
-"""Find the part of a user's message that asks something about the image.
+"""What of a user's message the router reads.
 
 Why: real prompts are not clean questions. They carry system-prompt boilerplate ("You are a helpful
-assistant..."), announcements ("Here is a photo from my trip."), pasted code, long backstories and
-trailing chatter ("Thanks!", "Answer in one word."). The router's model sees at most a few dozen
-tokens, so it must see the *ask*: the last question or imperative sentence, plus the one or two
-sentences right before it when they fit (they often name the object or region the ask refers to:
-"Look at the sign in the top left corner. What does it say?").
+assistant..."), announcements ("Here is a photo from my trip."), pasted code, data URLs, long
+backstories, several asks at once and trailing chatter, in any language. The router must never
+lose the demanding clause ("Describe it, then read me the serial number"), so it routes on the
+*whole* turn: :func:`prepare_sentences` only removes what is never part of an ask (code, links,
+base64, tags; English system-prompt lines, greetings and thanks, which are recognisable) and keeps
+every other sentence in order. Language-specific cleverness stops there: picking "the ask" with
+English question words silently dropped Spanish or Japanese asks, so the model itself sees all
+sentences; :class:`headroom_edge.router.model.QueryRouter` splits long turns into token windows
+and keeps the most demanding window's decision.
 
-The same function runs when the training data is built (scripts/train_router.py) and at routing
+The same function runs when the training data is built (scripts/router_data.py) and at routing
 time, so the model is trained on exactly the text shape it is shown in production.
 
-Pure Python on purpose: no tokenizer here; the budget is counted in words (~1.4 word pieces per
-word for English questions, so 40 words fit the router's 64-token window).
+:func:`extract_ask` (the older English-only "last asking sentence" picker) stays for callers
+that want a short display string; the router no longer routes on it.
 """
 
 from __future__ import annotations
@@ -32,7 +36,11 @@ _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+")
 _LONG_TOKEN = re.compile(r"\S{60,}")  # base64 blobs, hashes, minified junk
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^>]{0,200}>")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+|(?<=\?)(?=[A-Za-z])")
+_SENTENCE_SPLIT = re.compile(
+    r"(?<=[.!?])[\"')\]»]*\s+|\n+|(?<=\?)(?=[A-Za-z])|(?<=[。！？!?।])[」』）\"']*"
+)
+"""Sentence ends: Latin punctuation followed by a space, CJK full stops and marks and the
+Devanagari danda (no space follows those), and line breaks."""
 
 _POLITE_LEAD = re.compile(
     r"^(?:(?:ok(?:ay)?|so|and|but|also|now|hey|hi|hello|yo|um+|uh+|well|then|quick q(?:uestion)?|"
@@ -219,3 +227,24 @@ def extract_ask(text: str, max_words: int = DEFAULT_MAX_WORDS) -> str:
         kept.insert(0, sentence.text)
         budget -= n
     return " ".join(kept)
+
+
+def prepare_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` the router reads, in order; [] when nothing is left.
+
+    Removes code, links, data URLs and tags (:func:`clean_text`) and the English boilerplate
+    :func:`is_boilerplate` recognises; keeps every other sentence, in every language, so no ask
+    can be dropped. A text that is nothing but boilerplate ("Here is a photo.") is kept whole:
+    routing on it is better than routing on nothing.
+    """
+    if not text or not text.strip():
+        return []
+    cleaned = clean_text(text)
+    sentences = split_sentences(cleaned)
+    kept = [s for s in sentences if not is_boilerplate(s)]
+    return kept or sentences
+
+
+def prepare(text: str) -> str:
+    """:func:`prepare_sentences` joined by spaces: the text shape the model is trained on."""
+    return " ".join(prepare_sentences(text))

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from headroom_edge.router import QueryRouter, RouteDecision, RouterUnavailableError
+from headroom_edge.router import CostMatrix, QueryRouter, RouteDecision, RouterUnavailableError
 from headroom_edge.technique import Technique
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,10 +132,13 @@ def router() -> QueryRouter:
 
 @pytest.mark.parametrize("label", sorted(CLEAR))
 def test_clear_examples_are_routed_correctly(router: QueryRouter, label: str) -> None:
+    """Exact, except that the harm-averse cost rule may keep a few images (a cost, never a harm)."""
     decisions = router.classify_batch(CLEAR[label])
     wrong = [(q, d.technique.value, round(d.confidence, 2)) for q, d in zip(CLEAR[label], decisions, strict=True)
              if d.technique.value != label]
-    assert not wrong, f"misrouted {label}: {wrong}"
+    unsafe = [w for w in wrong if w[1] != "preserve"]
+    assert not unsafe, f"misrouted {label}: {unsafe}"
+    assert len(wrong) <= 2, f"too many kept {label} questions: {wrong}"
 
 
 def test_decision_shape(router: QueryRouter) -> None:
@@ -144,9 +147,11 @@ def test_decision_shape(router: QueryRouter) -> None:
     assert isinstance(d.technique, Technique)
     assert set(d.probabilities) == {t.value for t in Technique}
     assert abs(sum(d.probabilities.values()) - 1.0) < 1e-6
-    assert d.confidence == pytest.approx(max(d.probabilities.values()))
+    assert d.confidence == pytest.approx(d.probabilities[d.technique.value])
     assert d.routed_text == "What brand is the laptop?"
-    assert d.fallback is False
+    assert d.windows == 1
+    assert set(d.expected_costs) == {t.value for t in Technique}
+    assert d.technique.value == min(d.expected_costs, key=d.expected_costs.get)
 
 
 def test_batch_equals_single(router: QueryRouter) -> None:
@@ -172,7 +177,8 @@ def test_low_confidence_falls_back_to_preserve() -> None:
         d = strict.classify(q)
         assert d.technique is Technique.PRESERVE
         assert d.fallback is True
-        assert d.confidence > 0.25
+        assert d.confidence == pytest.approx(d.probabilities["preserve"])
+        assert max(d.probabilities.values()) > 0.25
         assert max(d.probabilities, key=d.probabilities.get) != "preserve"
 
 
@@ -181,10 +187,37 @@ def test_ambiguous_gibberish_is_not_confident(router: QueryRouter) -> None:
     assert d.confidence < 0.99
 
 
-def test_calibrated_threshold_comes_from_metadata(router: QueryRouter) -> None:
+def test_calibration_and_costs_come_from_metadata(router: QueryRouter) -> None:
     meta = json.loads((MODEL_DIR / "metadata.json").read_text())
+    assert router.temperature == pytest.approx(meta["temperature"]) and router.temperature > 0
+    assert router.costs.to_json() == CostMatrix.from_json(meta["cost_matrix"]).to_json()
     assert router.min_confidence == pytest.approx(meta["min_confidence"])
-    assert 0.25 <= router.min_confidence < 1.0
+    curve = meta["operating_curve_calib"]
+    assert any(c["harm_weight"] == meta["cost_matrix"]["harm_weight"] for c in curve)
+
+
+def test_a_cheaper_cost_matrix_saves_more() -> None:
+    questions = [q for qs in CLEAR.values() for q in qs]
+    safe = QueryRouter(MODEL_DIR, device="cpu", costs=CostMatrix().scaled(50.0)).classify_batch(questions)
+    cheap = QueryRouter(MODEL_DIR, device="cpu", costs=CostMatrix().scaled(0.05)).classify_batch(questions)
+    n_preserve = lambda ds: sum(d.technique is Technique.PRESERVE for d in ds)  # noqa: E731
+    assert n_preserve(safe) >= n_preserve(cheap)
+
+
+def test_a_long_turn_keeps_its_demanding_clause(router: QueryRouter) -> None:
+    story = " ".join(["We went to the coast last weekend and the weather was lovely all day long."] * 6)
+    d = router.classify("What is the serial number on the sticker? " + story + " Also, is it sunny?")
+    assert d.windows >= 2
+    assert d.technique is Technique.PRESERVE
+
+
+def test_windows_cover_the_end_of_the_turn(router: QueryRouter) -> None:
+    text = " ".join(f"Sentence number {i} is about nothing in particular." for i in range(200)) + " ¿Qué dice la carta?"
+    windows = router.windows(text)
+    assert 1 < len(windows) <= 4
+    assert windows[-1].endswith("¿Qué dice la carta?")
+    for w in windows:
+        assert len(router._tokenizer.encode(w).ids) <= router.max_length
 
 
 def test_missing_model_dir_raises(tmp_path: Path) -> None:
@@ -218,15 +251,23 @@ def test_labels_and_metadata_are_consistent(router: QueryRouter) -> None:
     assert router.max_length == meta["max_length"]
     assert meta["opset"] == 17
     assert len(meta["data"]["train_sha256"]) == 64
-    matrix = meta["heldout"]["confusion_matrix"]["matrix"]
-    assert sum(map(sum, matrix)) == meta["data"]["n_heldout"]
-    assert meta["heldout"]["accuracy"] == pytest.approx(
-        sum(matrix[i][i] for i in range(len(matrix))) / meta["data"]["n_heldout"], abs=1e-4
+    report = meta["evaluation"]["all"]
+    matrix = report["confusion_rows_true_cols_pred"]["matrix"]
+    assert sum(map(sum, matrix)) == meta["data"]["n_heldout"] + meta["data"]["n_hard"] == report["overall"]["n"]
+    assert report["overall"]["strict"] == pytest.approx(
+        sum(matrix[i][i] for i in range(len(matrix))) / report["overall"]["n"], abs=1e-4
     )
     assert meta["model_bytes"] == (MODEL_DIR / "model.onnx").stat().st_size
     outputs = router._session.get_outputs()
     assert outputs[0].name == "logits" and outputs[0].shape[1] == len(labels)
-    assert (MODEL_DIR / "NOTICE").read_text().count("Apache") >= 1
+    assert "multilingual-e5-small" in (MODEL_DIR / "NOTICE").read_text()
+    assert (MODEL_DIR / "LICENSE").read_text().startswith("MIT License")
+
+
+def test_model_folder_fits_the_size_budget() -> None:
+    sizes = [p.stat().st_size for p in MODEL_DIR.iterdir() if p.is_file()]
+    assert max(sizes) < 95_000_000
+    assert sum(sizes) <= 130_000_000
 
 
 def test_tokenizer_truncates_and_does_not_pad_single(router: QueryRouter) -> None:
@@ -234,8 +275,7 @@ def test_tokenizer_truncates_and_does_not_pad_single(router: QueryRouter) -> Non
     huge = " ".join(["photograph"] * 5000) + " what does the sign say?"
     assert len(tok.encode(huge).ids) == router.max_length
     assert len(tok.encode("what is it?").ids) < 10  # no fixed-length padding
-    batch = tok.encode_batch(["what is it?", "what colour is the big red car over there?"])
-    assert len(batch[0].ids) == len(batch[1].ids)  # padded to the longest in the batch
+    assert tok.token_to_id("<unk>") not in tok.encode("这张图 画像 사진 तस्वीर фото").ids  # pruned, yet no script unknown
     d = router.classify(huge)
     assert d.technique in set(Technique)
     assert np.isfinite(d.confidence)

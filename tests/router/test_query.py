@@ -1,10 +1,16 @@
-"""extract_ask: the router must see the part of a message that asks."""
+"""extract_ask and prepare: the router must see every part of a message that asks."""
 
 from __future__ import annotations
 
 import pytest
 
-from headroom_edge.router.query import extract_ask, is_ask, split_sentences
+from headroom_edge.router.query import (
+    extract_ask,
+    is_ask,
+    prepare,
+    prepare_sentences,
+    split_sentences,
+)
 
 
 def test_plain_question_is_unchanged() -> None:
@@ -108,3 +114,36 @@ def test_is_ask(sentence: str, expected: bool) -> None:
 
 def test_split_sentences_handles_newlines_and_marks() -> None:
     assert split_sentences("Hi! What is this?\nRead it. ok") == ["Hi!", "What is this?", "Read it.", "ok"]
+
+
+# --- prepare: the whole turn the router reads -----------------------------------------------
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("这张图大概是什么内容？用一句话描述。", ["这张图大概是什么内容？", "用一句话描述。"]),
+    ("इस तस्वीर में क्या है? और घड़ी में कितने बजे हैं?", ["इस तस्वीर में क्या है?", "और घड़ी में कितने बजे हैं?"]),
+    ("写真を見て。右上には何がある？", ["写真を見て。", "右上には何がある？"]),
+    ("You are a helpful assistant. What brand is the laptop? Thanks!", ["What brand is the laptop?"]),
+    ("Describe it. Then read me the serial number.", ["Describe it.", "Then read me the serial number."]),
+])
+def test_prepare_keeps_every_ask_in_every_language(text: str, expected: list[str]) -> None:
+    assert prepare_sentences(text) == expected
+
+
+def test_prepare_never_drops_the_demanding_clause() -> None:
+    text = "What is this? It's from my trip. Also, what does the small print at the bottom say? Thanks"
+    assert "small print" in prepare(text)
+    assert prepare(text).startswith("What is this?")
+
+
+def test_prepare_strips_code_and_data_urls_but_keeps_the_rest() -> None:
+    text = "```python\nprint(1)\n```\nSee data:image/png;base64,iVBORw0KGgoAAAANSUhEUg== ¿Qué dice el cartel?"
+    out = prepare(text)
+    assert "base64" not in out and "print(1)" not in out
+    assert "¿Qué dice el cartel?" in out
+
+
+def test_prepare_of_only_boilerplate_keeps_it() -> None:
+    assert prepare("Here is a photo.") == "Here is a photo."
+    assert prepare("   ") == ""
+    assert prepare_sentences("") == []
