@@ -104,6 +104,19 @@ class ImageCompressor:
     def decider(self) -> Decider:
         return self._decider.get()
 
+    def _router_costs(self, model_costs: Any) -> Any:
+        """The router's cost matrix under this config: a configured matrix or the model's own
+        (``model_costs``), its lossy entries scaled by ``router_harm_weight`` when set."""
+        from headroom_edge.router import CostMatrix
+
+        config = self.config
+        costs = model_costs
+        if config.router_costs is not None:
+            costs = CostMatrix({t: dict(row) for t, row in config.router_costs})
+        if config.router_harm_weight is not None:
+            costs = costs.scaled(config.router_harm_weight)
+        return costs
+
     def _build_decider(self) -> Decider:
         """Router (or rules when its files are missing) wrapped in the image-analysis policy."""
         from headroom_edge.analysis.signals import ImageAnalyzer
@@ -114,9 +127,11 @@ class ImageCompressor:
             # One thread: a query is ~1.7 ms of work either way (scripts/bench_router.py), and
             # the second core stays free for image work of concurrent requests.
             router_options = replace(self.session_options, intra_op_threads=1)
-            inner = RouterDecider(QueryRouter(model_dir=self.model_id,
-                                              min_confidence=self.config.router_min_confidence,
-                                              session_options=router_options))
+            router = QueryRouter(model_dir=self.model_id,
+                                 min_confidence=self.config.router_min_confidence,
+                                 session_options=router_options)
+            router.costs = self._router_costs(router.costs)
+            inner = RouterDecider(router)
         except RouterUnavailableError as exc:
             if self.model_id is not None:
                 raise  # an explicitly named router that cannot load is the caller's error

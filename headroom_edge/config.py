@@ -56,6 +56,14 @@ class CompressionConfig:
     router_min_confidence: float | None = None
     """Below this router confidence the safe technique (preserve) is chosen; None uses the
     threshold calibrated on the held-out split at training time (models/router/metadata.json)."""
+    router_harm_weight: float | None = None
+    """How much more a harmful downgrade costs than the cost matrix says (> 0): the router picks
+    the technique with the lowest expected cost, so higher is safer and saves less. None uses
+    the operating point chosen on the calibration split (models/router/metadata.json); the
+    curve to choose from is in README ("Operating curve")."""
+    router_costs: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] | None = None
+    """A whole cost matrix, ``((true, ((chosen, cost), ...)), ...)`` (tuples keep the config
+    hashable); None uses the model's. ``router_harm_weight`` still scales its lossy entries."""
     cache_size: int = 512
     """Entries in the per-compressor decision cache (keyed by content hash)."""
     fetch_urls: bool = False

@@ -215,3 +215,22 @@ def test_image_part_with_escaped_key_names_passes_through(compressor: ImageCompr
     out = compressor.compress_body(raw, path="/v1/chat/completions")
     assert not out.changed and out.body is raw
     assert not out.result.changed
+
+
+def test_router_harm_weight_is_configurable() -> None:
+    """The cost matrix's harm weight comes from the config when set (higher: safer)."""
+    from headroom_edge.config import CompressionConfig
+
+    default = ImageCompressor()
+    safer = ImageCompressor(config=CompressionConfig(router_harm_weight=3.0))
+    labels = ("full_low", "preserve", "crop", "transcode")
+    never_low = tuple(
+        (true, tuple((chosen, 0.0 if chosen == true else (10.0 if chosen == "full_low" else 1.0))
+                     for chosen in labels))
+        for true in labels
+    )
+    custom = ImageCompressor(config=CompressionConfig(router_costs=never_low))
+    base = default.decider.inner.router.costs  # type: ignore[attr-defined]
+    assert safer.decider.inner.router.costs.harm_weight == 3.0  # type: ignore[attr-defined]
+    assert base.harm_weight != 3.0
+    assert custom.decider.inner.router.costs.cost("preserve", "full_low") == 10.0  # type: ignore[attr-defined]
