@@ -33,11 +33,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))  # the helper package scripts/bench/
+if __name__ == "__main__":  # run by path: import from the repository root (scripts/__init__.py)
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from bench.measure import loadavg, percentile  # noqa: E402
-from bench.procs import HOST, free_port, stop  # noqa: E402
+from scripts.lib.measure import loadavg  # noqa: E402
+from scripts.lib.procs import HOST, free_port, stop  # noqa: E402
+from scripts.lib.stats import percentile  # noqa: E402
 
 QUESTION = "What animal is this? Describe the scene."
 
@@ -235,7 +236,7 @@ def main() -> int:
 
     port = free_port()
     upstream = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "bench" / "upstream.py"), str(port)], cwd=ROOT
+        [sys.executable, str(ROOT / "scripts" / "lib" / "upstream.py"), str(port)], cwd=ROOT
     )
     try:
         url = f"http://{HOST}:{port}"

@@ -6,7 +6,7 @@ Run::
         [--modes threads processes] [--before COMMIT]
 
 Everything stays on 127.0.0.1 and stops by itself: the fake OpenAI upstream
-(``scripts/bench/upstream.py``) and the real proxy (``headroom-edge proxy``) run as
+(``scripts/lib/upstream.py``) and the real proxy (``headroom-edge proxy``) run as
 subprocesses and are killed on exit. Per mode (``threads``: ``--no-isolate-workers``;
 ``processes``: supervised worker processes, the default) the proxy is started fresh and warmed up,
 then:
@@ -41,10 +41,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+if __name__ == "__main__":  # run by path: import from the repository root (scripts/__init__.py)
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from bench.procs import HOST, free_port, stop  # noqa: E402
+from scripts.lib.procs import HOST, free_port, stop  # noqa: E402
 
 CHAT_PATH = "/v1/chat/completions"
 TRANSCODE_QUESTION = "Transcribe the text in this document."
@@ -338,7 +338,7 @@ def main() -> int:
     results: dict[str, Any] = {"args": vars(args), "cpu_count": os.cpu_count(),
                                "loadavg_start": os.getloadavg(), "runs": []}
     up_port = free_port()
-    upstream_argv = [sys.executable, str(ROOT / "scripts" / "bench" / "upstream.py"), str(up_port)]
+    upstream_argv = [sys.executable, str(ROOT / "scripts" / "lib" / "upstream.py"), str(up_port)]
     with Served("upstream", upstream_argv, up_port) as upstream:
         direct, _ = asyncio.run(burst(upstream.url, bodies, args.concurrency))
         results["direct"] = {"latency_median_s": statistics.median(s.seconds for s in direct),

@@ -21,18 +21,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+if __name__ == "__main__":  # run by path: import from the repository root (scripts/__init__.py)
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
+from scripts.lib.stats import percentile  # noqa: E402
 
 TOTAL_BUDGET_MB = 130
 FILE_BUDGET_MB = 95
 P50_BUDGET_MS = 5.0
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 def main() -> None:
@@ -43,10 +39,9 @@ def main() -> None:
     parser.add_argument("--model-dir", type=Path, default=None)
     args = parser.parse_args()
 
-    import router_data
-
     from headroom_edge.router import QueryRouter
     from headroom_edge.runtime.onnx import SessionOptions
+    from scripts import router_data
 
     t0 = time.perf_counter()
     router = QueryRouter(args.model_dir, session_options=SessionOptions(device="cpu", intra_op_threads=args.threads))

@@ -41,7 +41,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+if __name__ == "__main__":  # run by path: import from the repository root (scripts/__init__.py)
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from PIL import Image  # noqa: E402
 

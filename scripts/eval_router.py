@@ -37,8 +37,8 @@ from typing import Any
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+if __name__ == "__main__":  # run by path: import from the repository root (scripts/__init__.py)
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from headroom_edge.router.costs import RELATIVE_TOKENS  # noqa: E402
 

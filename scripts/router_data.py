@@ -52,7 +52,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+if __name__ == "__main__":  # run by path: import from the repository root (scripts/__init__.py)
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from headroom_edge.router.combine import most_demanding  # noqa: E402
 from headroom_edge.router.query import prepare  # noqa: E402

@@ -53,15 +53,12 @@ from tokenizers import Tokenizer  # noqa: E402
 from torch import nn  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-import convert_e5  # noqa: E402
-import eval_router  # noqa: E402
-import router_data  # noqa: E402
+if __name__ == "__main__":  # run by path: import from the repository root (scripts/__init__.py)
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from headroom_edge.router.costs import CostMatrix  # noqa: E402
 from headroom_edge.runtime.onnx import SessionOptions, create_session  # noqa: E402
+from scripts import convert_e5, eval_router, router_data  # noqa: E402
 
 LABELS = router_data.LABELS
 BASE_MODEL = "intfloat/multilingual-e5-small"
