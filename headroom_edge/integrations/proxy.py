@@ -3,7 +3,10 @@
 ``create_proxy_app(settings)`` returns a plain Starlette app, so it can be served by the CLI,
 embedded in tests, or mounted in a larger ASGI app. Point SDKs at it unchanged:
 ``OPENAI_BASE_URL=http://localhost:8787/v1``, ``ANTHROPIC_BASE_URL=http://localhost:8787``,
-google-genai ``http_options={"base_url": "http://localhost:8787"}``.
+google-genai ``http_options={"base_url": "http://localhost:8787"}``. The other doors open once
+their host is set: ``openai.AzureOpenAI(azure_endpoint="http://localhost:8787")``,
+``anthropic.AnthropicVertex(base_url="http://localhost:8787/v1")`` or google-genai with
+``vertexai=True``, ``ollama.Client(host="http://localhost:8787")``.
 """
 
 from __future__ import annotations
@@ -58,7 +61,12 @@ def create_proxy_app(
     _redact_httpx_urls()
     forwarder = Forwarder(
         Upstreams.from_urls(
-            settings.openai_base_url, settings.anthropic_base_url, settings.google_base_url
+            settings.openai_base_url,
+            settings.anthropic_base_url,
+            settings.google_base_url,
+            azure_openai=settings.azure_openai_base_url,
+            vertex_ai=settings.vertex_ai_base_url,
+            ollama=settings.ollama_base_url,
         ),
         timeouts=Timeouts(connect_s=settings.connect_timeout_s, header_s=settings.header_timeout_s),
         metrics=metrics,

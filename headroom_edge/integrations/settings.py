@@ -22,6 +22,8 @@ ENV_PREFIX = "HEADROOM_"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+DOOR_URL_FIELDS = ("azure_openai_base_url", "vertex_ai_base_url", "ollama_base_url")
+"""Upstreams of the optional doors: empty by default, and their requests refused until set."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,18 @@ class ProxySettings:
     openai_base_url: str = "https://api.openai.com"
     anthropic_base_url: str = "https://api.anthropic.com"
     google_base_url: str = "https://generativelanguage.googleapis.com"
+    azure_openai_base_url: str = ""
+    """An Azure OpenAI resource (``https://{resource}.openai.azure.com``): ``/openai/...`` is
+    forwarded there with its ``?api-version`` and ``api-key``/Bearer header as they came.
+    Empty: those requests are refused (404)."""
+    vertex_ai_base_url: str = ""
+    """A Vertex AI regional host (``https://{region}-aiplatform.googleapis.com``) for
+    ``/v1/projects/{p}/locations/{loc}/publishers/{google|anthropic}/models/...``. Empty: refused,
+    never sent to a public API's host (the Bearer token is a Google OAuth token)."""
+    ollama_base_url: str = ""
+    """An Ollama server (``http://127.0.0.1:11434``) for its native ``/api/...`` (``/api/chat``,
+    ``/api/generate``). Empty: refused. Bedrock has no such setting: its bodies are signed, so
+    it is compressed inside boto3 (integrations/bedrock.py), never by the proxy."""
     workers: int = field(default_factory=default_workers)
     """Compression worker threads (not server processes: one process keeps one connection pool
     and one set of metrics)."""
@@ -86,8 +100,10 @@ class ProxySettings:
     """Honour HTTPS_PROXY/NO_PROXY/SSL_CERT_FILE for the upstream connections."""
 
     def __post_init__(self) -> None:
-        for name in ("openai_base_url", "anthropic_base_url", "google_base_url"):
+        for name in ("openai_base_url", "anthropic_base_url", "google_base_url", *DOOR_URL_FIELDS):
             url = getattr(self, name)
+            if name in DOOR_URL_FIELDS and url == "":
+                continue  # that door stays closed
             if not url.startswith(("http://", "https://")):
                 raise ValueError(f"{name} must start with http:// or https://, got {url!r}")
         if not 0 <= self.port <= 65535:
