@@ -25,7 +25,7 @@ from starlette.routing import Route
 from headroom_edge._version import __version__
 from headroom_edge.integrations.compression import BodyCompressor
 from headroom_edge.integrations.metrics import Metrics
-from headroom_edge.integrations.middleware import HeadroomMiddleware
+from headroom_edge.integrations.middleware import HeadroomMiddleware, LimitHints
 from headroom_edge.integrations.procpool import ProcessCompressor
 from headroom_edge.integrations.settings import ProxySettings
 from headroom_edge.integrations.timeouts import BodyReadTimeout
@@ -110,6 +110,10 @@ def create_proxy_app(
                 metrics=metrics,
                 pool=pool,
                 reject_oversize=settings.reject_oversize,
+                limit_hints=LimitHints(
+                    body="--max-body-bytes / HEADROOM_MAX_BODY_BYTES",
+                    image="--max-image-bytes / HEADROOM_MAX_IMAGE_BYTES",
+                ),
                 # The proxy's own upstream calls carry bodies the middleware already compressed
                 # (streamed, so the outbound hooks would only pass them through): no hooks here.
                 outbound=False,

@@ -15,12 +15,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from headroom_edge.config import CompressionConfig, ImageLimits
-from headroom_edge.integrations.middleware import DEFAULT_MAX_BODY_BYTES
+from headroom_edge.integrations.constants import (
+    CONNECT_TIMEOUT_S,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_QUEUE_LIMIT,
+    DEFAULT_TIME_BUDGET_S,
+    FALSE_VALUES,
+    HEADER_TIMEOUT_S,
+    TRUE_VALUES,
+)
 from headroom_edge.integrations.workers import default_workers
 
 ENV_PREFIX = "HEADROOM_"
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 DOOR_URL_FIELDS = ("azure_openai_base_url", "vertex_ai_base_url", "ollama_base_url")
 """Upstreams of the optional doors: empty by default, and their requests refused until set."""
@@ -57,9 +63,9 @@ class ProxySettings:
     isolate_workers: bool = True
     """Run image work in supervised child processes (one per worker, models loaded in each):
     a native crash or hang then costs one request, sent uncompressed, instead of the proxy."""
-    queue_limit: int = 32
+    queue_limit: int = DEFAULT_QUEUE_LIMIT
     """Compressions allowed to wait for a worker; beyond that requests go out uncompressed."""
-    time_budget_s: float = 10.0
+    time_budget_s: float = DEFAULT_TIME_BUDGET_S
     """Longest a request waits for its compression before it is sent uncompressed."""
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     """LLM request bodies (JSON POSTs the proxy would buffer to compress) over this are refused
@@ -77,8 +83,8 @@ class ProxySettings:
     fetch_allowed_hosts: str = ""
     """Comma-separated host allowlist for fetching (``img.example.com,.cdn.example``); empty
     allows any public host."""
-    connect_timeout_s: float = 10.0
-    header_timeout_s: float = 600.0
+    connect_timeout_s: float = CONNECT_TIMEOUT_S
+    header_timeout_s: float = HEADER_TIMEOUT_S
     """Wait for the upstream's response headers (504 after). Non-streaming completions send
     headers only when the whole answer is ready, so this is long; streams have no read timeout."""
     client_header_timeout_s: float = 10.0
@@ -164,9 +170,9 @@ def _parse(f: dataclasses.Field[Any], raw: str) -> Any:
     try:
         if kind == "bool":
             low = raw.lower()
-            if low in _TRUE:
+            if low in TRUE_VALUES:
                 return True
-            if low in _FALSE:
+            if low in FALSE_VALUES:
                 return False
             raise ValueError("expected true/false")
         if kind == "int":

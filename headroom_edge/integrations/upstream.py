@@ -31,6 +31,13 @@ from starlette.datastructures import Headers
 from starlette.types import Message, Receive, Scope, Send
 
 from headroom_edge.formats.endpoints import bare_path, endpoint_for, provider_for_request
+from headroom_edge.integrations.constants import (
+    CONNECT_TIMEOUT_S,
+    HEADER_TIMEOUT_S,
+    HOP_BY_HOP,
+    POOL_TIMEOUT_S,
+    WRITE_TIMEOUT_S,
+)
 from headroom_edge.integrations.errors import send_json_error
 from headroom_edge.integrations.metrics import Metrics
 from headroom_edge.integrations.timeouts import BodyStalled
@@ -38,23 +45,6 @@ from headroom_edge.providers import PROVIDERS, Provider
 
 logger = logging.getLogger("headroom_edge.proxy")
 
-HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "proxy-connection",
-        "te",
-        "trailer",
-        "trailers",
-        "transfer-encoding",
-        "upgrade",
-        "host",
-    }
-)
-"""Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus ``host``,
-which httpx sets from the upstream URL."""
 
 
 @dataclass(frozen=True)
@@ -201,10 +191,10 @@ def refusal(path: str) -> str:
 
 @dataclass(frozen=True)
 class Timeouts:
-    connect_s: float = 10.0
-    header_s: float = 600.0
-    write_s: float = 60.0
-    pool_s: float = 30.0
+    connect_s: float = CONNECT_TIMEOUT_S
+    header_s: float = HEADER_TIMEOUT_S
+    write_s: float = WRITE_TIMEOUT_S
+    pool_s: float = POOL_TIMEOUT_S
 
 
 @dataclass
