@@ -40,7 +40,7 @@ from headroom_edge.integrations.constants import (
     QUEUE_RECHECK_S,
 )
 from headroom_edge.runtime.cancel import Cancelled, Deadline, deadline_scope
-from headroom_edge.runtime.onnx import usable_cores
+from headroom_edge.runtime.cores import usable_cores
 
 T = TypeVar("T")
 

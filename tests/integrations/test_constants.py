@@ -20,7 +20,7 @@ from headroom_edge.integrations.settings import ProxySettings
 from headroom_edge.integrations.transport import AsyncHeadroomTransport, HeadroomTransport
 from headroom_edge.integrations.upstream import Timeouts
 from headroom_edge.integrations.workers import default_workers
-from headroom_edge.runtime.onnx import usable_cores
+from headroom_edge.runtime.cores import usable_cores
 from tests.integrations.servers import ServerThread
 
 
