@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from headroom_edge.ocr import OcrEngine
 from headroom_edge.ocr.engine import read_side
-from headroom_edge.ocr.recognizer import crop_box, trim_rows
+from headroom_edge.ocr.recognizer import crop_text_box, trim_rows
 from headroom_edge.runtime.onnx import SessionOptions
 
 BODY = (
@@ -110,7 +110,7 @@ def main() -> None:
     found = engine.detect(page, max_side=read_side(*page.size, engine.read_max_side))
     params = engine.recognizer.params
     crops = [
-        trim_rows(crop_box(page, b, params.crop_margin), params.trim_margin) for b in found.boxes
+        trim_rows(crop_text_box(page, b, params.crop_margin), params.trim_margin) for b in found.boxes
     ]
     all_ms = median_ms(lambda: engine.recognizer.recognize_crops(crops), max(3, args.runs // 4))
     widest = max(crops, key=lambda c: c.width / c.height)

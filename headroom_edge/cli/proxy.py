@@ -35,6 +35,26 @@ _FLAGS: tuple[tuple[str, str, type, str], ...] = (
         str,
         "Gemini upstream (default https://generativelanguage.googleapis.com)",
     ),
+    (
+        "--azure-openai-base-url",
+        "azure_openai_base_url",
+        str,
+        "Azure OpenAI resource (https://RESOURCE.openai.azure.com) for /openai/...; "
+        "unset: refused",
+    ),
+    (
+        "--vertex-ai-base-url",
+        "vertex_ai_base_url",
+        str,
+        "Vertex AI host (https://REGION-aiplatform.googleapis.com) for /v1/projects/...; "
+        "unset: refused",
+    ),
+    (
+        "--ollama-base-url",
+        "ollama_base_url",
+        str,
+        "Ollama server (e.g. http://127.0.0.1:11434) for /api/chat, /api/generate; unset: refused",
+    ),
     ("--workers", "workers", int, "compression workers (threads; with --isolate-workers one child process each)"),
     ("--queue-limit", "queue_limit", int, "compressions allowed to wait before shedding"),
     ("--time-budget", "time_budget_s", float, "seconds a request may wait for compression"),

@@ -181,9 +181,11 @@ def provider_for_request(path: str, headers: Mapping[str, str]) -> Provider | No
     """The provider whose API a proxied request (path from the root, lower-case header names)
     belongs to, or None when it belongs to none and must not be forwarded.
 
-    Anthropic: ``/v1/messages`` and below, or an ``anthropic-version`` header. Google: the
-    ``/v1beta/``, ``/v1alpha/`` and ``/upload/`` APIs, a ``/v1/models/<model>:<method>`` call, or
-    an ``x-goog-api-key`` header. OpenAI: any other ``/v1/`` path except Vertex AI's
+    Google: the ``/v1beta/``, ``/v1alpha/`` and ``/upload/`` APIs or a
+    ``/v1/models/<model>:<method>`` call, whatever the headers. Within ``/v1/``: Anthropic for
+    ``/v1/messages`` and below or an ``anthropic-version`` header, Google for an
+    ``x-goog-api-key`` header; headers never make a path outside these APIs forwardable.
+    OpenAI: any other ``/v1/`` path except Vertex AI's
     ``/v1/projects/...``, which is no public API's (None, whatever the headers). For every LLM endpoint of
     :data:`ENDPOINTS` whose door is one of the three public APIs, called at its documented path,
     this agrees with ``Endpoint.provider``; the other doors need a configured upstream.
@@ -191,14 +193,14 @@ def provider_for_request(path: str, headers: Mapping[str, str]) -> Provider | No
     path = bare_path(path)
     if path.startswith(_VERTEX_PREFIX):
         return None  # Vertex AI's API (Google OAuth tokens): never to a public API's upstream
-    if path == "/v1/messages" or path.startswith("/v1/messages/") or _ANTHROPIC_HEADER in headers:
-        return "anthropic"
-    if (
-        path.startswith(_GOOGLE_PREFIXES)
-        or (path.startswith("/v1/models/") and ":" in path.rsplit("/", 1)[-1])
-        or _GOOGLE_HEADER in headers
+    if path.startswith(_GOOGLE_PREFIXES) or (
+        path.startswith("/v1/models/") and ":" in path.rsplit("/", 1)[-1]
     ):
         return "google"
-    if path.startswith("/v1/"):
-        return "openai"
-    return None
+    if not path.startswith("/v1/"):
+        return None  # headers choose between providers of an API path, never open another path
+    if path == "/v1/messages" or path.startswith("/v1/messages/") or _ANTHROPIC_HEADER in headers:
+        return "anthropic"
+    if _GOOGLE_HEADER in headers:
+        return "google"
+    return "openai"

@@ -22,18 +22,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from headroom_edge.integrations.constants import TRUE_VALUES
 from headroom_edge.results import CompressionResult, ImageResult
 from headroom_edge.technique import Technique
 
-BYPASS_HEADER = "x-headroom-bypass"
 STATE_KEY = "headroom"
 """``request.state.headroom`` / ``scope["state"]["headroom"]``."""
-_TRUE = {"1", "true", "yes", "on"}
 
 
 def wants_bypass(value: str | None) -> bool:
     """True for the header values that ask to skip compression ("1", "true", "yes", "on")."""
-    return value is not None and value.strip().lower() in _TRUE
+    return value is not None and value.strip().lower() in TRUE_VALUES
 
 
 class RequestResults:

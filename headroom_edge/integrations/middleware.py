@@ -50,8 +50,13 @@ from headroom_edge.integrations.compression import (
     must_propagate,
     rewrite_body,
 )
-from headroom_edge.integrations.context import (
+from headroom_edge.integrations.constants import (
     BYPASS_HEADER,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_QUEUE_LIMIT,
+    DEFAULT_TIME_BUDGET_S,
+)
+from headroom_edge.integrations.context import (
     STATE_KEY,
     RequestContext,
     RequestResults,
@@ -66,12 +71,11 @@ from headroom_edge.integrations.encoding import (
 from headroom_edge.integrations.errors import send_json_error
 from headroom_edge.integrations.metrics import Metrics
 from headroom_edge.integrations.outbound import HOOKS, OutboundCompressor
-from headroom_edge.integrations.rewriter import DEFAULT_MAX_BODY_BYTES
 from headroom_edge.integrations.routes import DEFAULT_ROUTES, Route, as_routes, match_route
 from headroom_edge.integrations.workers import Shed, WorkerPool
 from headroom_edge.results import CompressionResult
 
-__all__ = ["BYPASS_HEADER", "DEFAULT_MAX_BODY_BYTES", "STATE_KEY", "HeadroomMiddleware"]
+__all__ = ["BYPASS_HEADER", "DEFAULT_MAX_BODY_BYTES", "STATE_KEY", "HeadroomMiddleware", "LimitHints"]
 
 logger = logging.getLogger("headroom_edge.middleware")
 
@@ -79,6 +83,17 @@ TOO_LARGE_TYPE = "request_too_large"
 """``error.type`` of the 413 answer (the name Anthropic's API uses for the same condition)."""
 _BYPASS_NAME = BYPASS_HEADER.encode("ascii")
 _DROP_WHEN_REWRITTEN = {b"content-length", b"transfer-encoding"}
+
+
+@dataclass(frozen=True)
+class LimitHints:
+    """How the host application names its limits, appended to the 413 messages (the proxy
+    passes its flags and env variables; the library itself knows no CLI)."""
+
+    body: str = ""
+    """Where the body limit (``max_body_bytes``) is configured, e.g. a flag name."""
+    image: str = ""
+    """Where the per-image limit is configured."""
 
 
 @dataclass
@@ -116,13 +131,14 @@ class HeadroomMiddleware:
         routes: Iterable[str | Route] = DEFAULT_ROUTES,
         enabled: bool = True,
         max_workers: int | None = None,
-        queue_limit: int = 32,
-        time_budget_s: float | None = 10.0,
+        queue_limit: int = DEFAULT_QUEUE_LIMIT,
+        time_budget_s: float | None = DEFAULT_TIME_BUDGET_S,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         add_headers: bool = True,
         metrics: Metrics | None = None,
         pool: WorkerPool | None = None,
         reject_oversize: bool = False,
+        limit_hints: LimitHints | None = None,
         outbound: bool = True,
         outbound_hosts: Iterable[str] | None = None,
     ) -> None:
@@ -131,6 +147,7 @@ class HeadroomMiddleware:
         self.routes = as_routes(routes)
         self.max_body_bytes = max_body_bytes
         self.reject_oversize = reject_oversize
+        self.limit_hints = limit_hints if limit_hints is not None else LimitHints()
         self.add_headers = add_headers
         self.metrics = metrics if metrics is not None else Metrics()
         self.compressor: BodyCompressor | None = compressor
@@ -234,7 +251,7 @@ class HeadroomMiddleware:
 
         rewrite = await self._rewrite(body.data, encoding, scope.get("path", ""), route)
         if self.reject_oversize and rewrite.result is not None:
-            oversized = _oversized_image(rewrite.result)
+            oversized = _oversized_image(rewrite.result, self.limit_hints)
             if oversized is not None:
                 await self._too_large(send, route, oversized)
                 return
@@ -322,9 +339,8 @@ class HeadroomMiddleware:
 
     def _body_message(self, declared: int | None) -> str:
         size = f"{declared} bytes" if declared is not None else "more bytes"
-        return (
-            f"Request body of {size} is over this proxy's limit of {self.max_body_bytes} bytes "
-            "(--max-body-bytes / HEADROOM_MAX_BODY_BYTES)."
+        return f"Request body of {size} is over this server's limit of {self.max_body_bytes} bytes" + (
+            f" ({self.limit_hints.body})." if self.limit_hints.body else "."
         )
 
     async def _too_large(
@@ -410,7 +426,7 @@ def _expects_continue(headers: Headers) -> bool:
     return headers.get("expect", "").strip().lower() == "100-continue"
 
 
-def _oversized_image(result: CompressionResult) -> str | None:
+def _oversized_image(result: CompressionResult, hints: LimitHints) -> str | None:
     """The 413 message for the first image over the per-image limit, or None."""
     from headroom_edge.pipeline import OVER_LIMIT  # loaded already: a compression just ran
 
@@ -418,8 +434,8 @@ def _oversized_image(result: CompressionResult) -> str | None:
         if image.decided_by == OVER_LIMIT:
             limit = image.signals.get("limit_bytes", "?")
             return (
-                f"Image {image.index} is {image.original_bytes} bytes, over this proxy's per-image "
-                f"limit of {limit} bytes (--max-image-bytes / HEADROOM_MAX_IMAGE_BYTES)."
+                f"Image {image.index} is {image.original_bytes} bytes, over this server's per-image "
+                f"limit of {limit} bytes" + (f" ({hints.image})." if hints.image else ".")
             )
     return None
 

@@ -43,9 +43,14 @@ from headroom_edge.integrations.compression import (
     fail_open_reason,
     must_propagate,
 )
+from headroom_edge.integrations.constants import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_QUEUE_LIMIT,
+    DEFAULT_TIME_BUDGET_S,
+)
 from headroom_edge.integrations.context import RequestContext, current
 from headroom_edge.integrations.metrics import Metrics
-from headroom_edge.integrations.rewriter import DEFAULT_MAX_BODY_BYTES, Plan, RequestRewriter
+from headroom_edge.integrations.rewriter import Plan, RequestRewriter
 from headroom_edge.integrations.routes import DEFAULT_ROUTES, Route
 from headroom_edge.integrations.workers import Shed, WorkerPool
 from headroom_edge.results import CompressionResult
@@ -76,8 +81,8 @@ class OutboundCompressor:
         outbound_hosts: Iterable[str] | None = None,
         pool: WorkerPool | None = None,
         max_workers: int | None = None,
-        queue_limit: int = 32,
-        time_budget_s: float | None = 10.0,
+        queue_limit: int = DEFAULT_QUEUE_LIMIT,
+        time_budget_s: float | None = DEFAULT_TIME_BUDGET_S,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         metrics: Metrics | None = None,
     ) -> None:

@@ -3,7 +3,10 @@
 ``create_proxy_app(settings)`` returns a plain Starlette app, so it can be served by the CLI,
 embedded in tests, or mounted in a larger ASGI app. Point SDKs at it unchanged:
 ``OPENAI_BASE_URL=http://localhost:8787/v1``, ``ANTHROPIC_BASE_URL=http://localhost:8787``,
-google-genai ``http_options={"base_url": "http://localhost:8787"}``.
+google-genai ``http_options={"base_url": "http://localhost:8787"}``. The other doors open once
+their host is set: ``openai.AzureOpenAI(azure_endpoint="http://localhost:8787")``,
+``anthropic.AnthropicVertex(base_url="http://localhost:8787/v1")`` or google-genai with
+``vertexai=True``, ``ollama.Client(host="http://localhost:8787")``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from starlette.routing import Route
 from headroom_edge._version import __version__
 from headroom_edge.integrations.compression import BodyCompressor
 from headroom_edge.integrations.metrics import Metrics
-from headroom_edge.integrations.middleware import HeadroomMiddleware
+from headroom_edge.integrations.middleware import HeadroomMiddleware, LimitHints
 from headroom_edge.integrations.procpool import ProcessCompressor
 from headroom_edge.integrations.settings import ProxySettings
 from headroom_edge.integrations.timeouts import BodyReadTimeout
@@ -58,7 +61,12 @@ def create_proxy_app(
     _redact_httpx_urls()
     forwarder = Forwarder(
         Upstreams.from_urls(
-            settings.openai_base_url, settings.anthropic_base_url, settings.google_base_url
+            settings.openai_base_url,
+            settings.anthropic_base_url,
+            settings.google_base_url,
+            azure_openai=settings.azure_openai_base_url,
+            vertex_ai=settings.vertex_ai_base_url,
+            ollama=settings.ollama_base_url,
         ),
         timeouts=Timeouts(connect_s=settings.connect_timeout_s, header_s=settings.header_timeout_s),
         metrics=metrics,
@@ -102,6 +110,10 @@ def create_proxy_app(
                 metrics=metrics,
                 pool=pool,
                 reject_oversize=settings.reject_oversize,
+                limit_hints=LimitHints(
+                    body="--max-body-bytes / HEADROOM_MAX_BODY_BYTES",
+                    image="--max-image-bytes / HEADROOM_MAX_IMAGE_BYTES",
+                ),
                 # The proxy's own upstream calls carry bodies the middleware already compressed
                 # (streamed, so the outbound hooks would only pass them through): no hooks here.
                 outbound=False,

@@ -31,14 +31,19 @@ from headroom_edge.integrations.compression import (
     must_propagate,
     rewrite_body,
 )
-from headroom_edge.integrations.context import BYPASS_HEADER, wants_bypass
+from headroom_edge.integrations.constants import (
+    BYPASS_HEADER,
+    DEFAULT_MAX_BODY_BYTES,
+    REWRITE_CACHE_BYTES,
+    REWRITE_CACHE_SIZE,
+)
+from headroom_edge.integrations.context import wants_bypass
 from headroom_edge.integrations.encoding import IDENTITY, body_encoding, is_json
 from headroom_edge.integrations.routes import DEFAULT_ROUTES, Route, as_routes, match_route
 from headroom_edge.results import CompressionResult
 
 logger = logging.getLogger("headroom_edge.transport")
 
-DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 """Above every provider's request limit (OpenAI 50 MB, Anthropic 32 MB; Gemini's 100 MB inline
 bodies pass through uncompressed rather than being held in memory)."""
 COMPRESSED_EXTENSION = "headroom_edge.compressed"
@@ -69,8 +74,8 @@ class RequestRewriter:
         compressor: BodyCompressor | None = None,
         *,
         routes: Iterable[str | Route] = DEFAULT_ROUTES,
-        cache_size: int = 64,
-        cache_bytes: int = 64 * 1024 * 1024,
+        cache_size: int = REWRITE_CACHE_SIZE,
+        cache_bytes: int = REWRITE_CACHE_BYTES,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
         self.compressor: BodyCompressor = compressor if compressor is not None else LazyCompressor()

@@ -1,9 +1,11 @@
-"""Which request paths are LLM calls whose bodies may carry images.
+"""Which request paths are LLM calls whose bodies the integrations may rewrite.
 
-The middleware, the proxy's metrics and the outbound transports all ask the same question
-("is this path a chat/messages/generateContent endpoint?"), so the answer lives in one place.
-Patterns match the *end* of the path: an app mounted under a base path (``/api/llm``) or an
-SDK pointed at a gateway prefix still hits them, with or without the ``/v1`` segment.
+The middleware, the outbound transports and the proxy's metrics all ask "is this a path whose
+body carries images we may compress?". The answer is the endpoint table
+(:data:`headroom_edge.formats.endpoints.COMPRESSIBLE`): the default routes are built from it, so
+a door added there (Azure, Vertex AI, Ollama, a token-counting endpoint) is routed here without a
+second list to keep in step. Token-counting endpoints are routed on purpose: they get exactly the
+rewrite of the call they count, so a client budgeting its context counts what will be sent.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from headroom_edge.formats.endpoints import COMPRESSIBLE, Endpoint, bare_path
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,8 @@ class Route:
     wire_format: str | None = None
 
     def matches(self, path: str) -> bool:
-        return self.pattern.search(path) is not None
+        """Searched in ``path`` without query string or fragment, like the endpoint table."""
+        return self.pattern.search(bare_path(path)) is not None
 
 
 def route(pattern: str, name: str | None = None, wire_format: str | None = None) -> Route:
@@ -34,16 +39,15 @@ def route(pattern: str, name: str | None = None, wire_format: str | None = None)
     return Route(name=name or pattern, pattern=re.compile(pattern), wire_format=wire_format)
 
 
-DEFAULT_ROUTES: tuple[Route, ...] = (
-    route(r"(?:^|/)chat/completions/?$", "openai_chat", "openai_chat"),
-    route(r"(?:^|/)responses/?$", "openai_responses", "openai_responses"),
-    route(r"(?:^|/)messages/?$", "anthropic_messages", "anthropic_messages"),
-    route(r"/models/[^/]+:generateContent$", "gemini_generate", "gemini"),
-    route(r"/models/[^/]+:streamGenerateContent$", "gemini_stream", "gemini"),
-)
-"""OpenAI Chat Completions and Responses, Anthropic Messages, Gemini (streaming or not).
+def route_for(endpoint: Endpoint) -> Route:
+    """The route of one endpoint-table row (its name is the metrics name)."""
+    return Route(name=endpoint.name, pattern=endpoint.pattern, wire_format=endpoint.wire_format)
 
-Token-counting endpoints are left out on purpose: they must count what the client sent."""
+
+DEFAULT_ROUTES: tuple[Route, ...] = tuple(route_for(endpoint) for endpoint in COMPRESSIBLE)
+"""Every rewritable endpoint of the table, in its order (the more specific door first):
+OpenAI, Azure OpenAI, Anthropic, Gemini, Vertex AI and Ollama, token counting included.
+Bedrock is absent (signed bodies, ``compress=False``)."""
 
 
 def as_routes(items: Iterable[str | Route]) -> tuple[Route, ...]:

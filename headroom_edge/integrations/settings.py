@@ -15,13 +15,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from headroom_edge.config import CompressionConfig, ImageLimits
-from headroom_edge.integrations.middleware import DEFAULT_MAX_BODY_BYTES
+from headroom_edge.integrations.constants import (
+    CONNECT_TIMEOUT_S,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_QUEUE_LIMIT,
+    DEFAULT_TIME_BUDGET_S,
+    FALSE_VALUES,
+    HEADER_TIMEOUT_S,
+    TRUE_VALUES,
+)
 from headroom_edge.integrations.workers import default_workers
 
 ENV_PREFIX = "HEADROOM_"
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+DOOR_URL_FIELDS = ("azure_openai_base_url", "vertex_ai_base_url", "ollama_base_url")
+"""Upstreams of the optional doors: empty by default, and their requests refused until set."""
 
 
 @dataclass(frozen=True)
@@ -37,15 +45,27 @@ class ProxySettings:
     openai_base_url: str = "https://api.openai.com"
     anthropic_base_url: str = "https://api.anthropic.com"
     google_base_url: str = "https://generativelanguage.googleapis.com"
+    azure_openai_base_url: str = ""
+    """An Azure OpenAI resource (``https://{resource}.openai.azure.com``): ``/openai/...`` is
+    forwarded there with its ``?api-version`` and ``api-key``/Bearer header as they came.
+    Empty: those requests are refused (404)."""
+    vertex_ai_base_url: str = ""
+    """A Vertex AI regional host (``https://{region}-aiplatform.googleapis.com``) for
+    ``/v1/projects/{p}/locations/{loc}/publishers/{google|anthropic}/models/...``. Empty: refused,
+    never sent to a public API's host (the Bearer token is a Google OAuth token)."""
+    ollama_base_url: str = ""
+    """An Ollama server (``http://127.0.0.1:11434``) for its native ``/api/...`` (``/api/chat``,
+    ``/api/generate``). Empty: refused. Bedrock has no such setting: its bodies are signed, so
+    it is compressed inside boto3 (integrations/bedrock.py), never by the proxy."""
     workers: int = field(default_factory=default_workers)
     """Compression worker threads (not server processes: one process keeps one connection pool
     and one set of metrics)."""
     isolate_workers: bool = True
     """Run image work in supervised child processes (one per worker, models loaded in each):
     a native crash or hang then costs one request, sent uncompressed, instead of the proxy."""
-    queue_limit: int = 32
+    queue_limit: int = DEFAULT_QUEUE_LIMIT
     """Compressions allowed to wait for a worker; beyond that requests go out uncompressed."""
-    time_budget_s: float = 10.0
+    time_budget_s: float = DEFAULT_TIME_BUDGET_S
     """Longest a request waits for its compression before it is sent uncompressed."""
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     """LLM request bodies (JSON POSTs the proxy would buffer to compress) over this are refused
@@ -63,8 +83,8 @@ class ProxySettings:
     fetch_allowed_hosts: str = ""
     """Comma-separated host allowlist for fetching (``img.example.com,.cdn.example``); empty
     allows any public host."""
-    connect_timeout_s: float = 10.0
-    header_timeout_s: float = 600.0
+    connect_timeout_s: float = CONNECT_TIMEOUT_S
+    header_timeout_s: float = HEADER_TIMEOUT_S
     """Wait for the upstream's response headers (504 after). Non-streaming completions send
     headers only when the whole answer is ready, so this is long; streams have no read timeout."""
     client_header_timeout_s: float = 10.0
@@ -86,8 +106,10 @@ class ProxySettings:
     """Honour HTTPS_PROXY/NO_PROXY/SSL_CERT_FILE for the upstream connections."""
 
     def __post_init__(self) -> None:
-        for name in ("openai_base_url", "anthropic_base_url", "google_base_url"):
+        for name in ("openai_base_url", "anthropic_base_url", "google_base_url", *DOOR_URL_FIELDS):
             url = getattr(self, name)
+            if name in DOOR_URL_FIELDS and url == "":
+                continue  # that door stays closed
             if not url.startswith(("http://", "https://")):
                 raise ValueError(f"{name} must start with http:// or https://, got {url!r}")
         if not 0 <= self.port <= 65535:
@@ -148,9 +170,9 @@ def _parse(f: dataclasses.Field[Any], raw: str) -> Any:
     try:
         if kind == "bool":
             low = raw.lower()
-            if low in _TRUE:
+            if low in TRUE_VALUES:
                 return True
-            if low in _FALSE:
+            if low in FALSE_VALUES:
                 return False
             raise ValueError("expected true/false")
         if kind == "int":

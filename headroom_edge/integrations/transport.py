@@ -16,13 +16,19 @@ The transports duck-type their requests (they rebuild with ``type(request)``), s
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
 
 import anyio.to_thread
 import httpx
 
 from headroom_edge.integrations.compression import BodyCompressor
+from headroom_edge.integrations.constants import (
+    DEFAULT_MAX_BODY_BYTES,
+    REWRITE_CACHE_BYTES,
+    REWRITE_CACHE_SIZE,
+)
 from headroom_edge.integrations.rewriter import RequestRewriter
+from headroom_edge.integrations.routes import DEFAULT_ROUTES, Route
 from headroom_edge.results import CompressionResult
 
 __all__ = ["AsyncHeadroomTransport", "HeadroomTransport", "RequestRewriter"]
@@ -38,10 +44,15 @@ class HeadroomTransport(httpx.BaseTransport):
         self,
         wrapped: httpx.BaseTransport | None = None,
         compressor: BodyCompressor | None = None,
-        **options: Any,
+        *,
+        routes: Iterable[str | Route] = DEFAULT_ROUTES,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        cache_size: int = REWRITE_CACHE_SIZE,
+        cache_bytes: int = REWRITE_CACHE_BYTES,
     ) -> None:
         self.wrapped = wrapped if wrapped is not None else httpx.HTTPTransport()
-        self.rewriter = RequestRewriter(compressor, **options)
+        self.rewriter = RequestRewriter(compressor, routes=routes, max_body_bytes=max_body_bytes,
+                                        cache_size=cache_size, cache_bytes=cache_bytes)
 
     @property
     def last_result(self) -> CompressionResult | None:
@@ -71,10 +82,14 @@ class AsyncHeadroomTransport(httpx.AsyncBaseTransport):
         compressor: BodyCompressor | None = None,
         *,
         limiter: anyio.CapacityLimiter | None = None,
-        **options: Any,
+        routes: Iterable[str | Route] = DEFAULT_ROUTES,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        cache_size: int = REWRITE_CACHE_SIZE,
+        cache_bytes: int = REWRITE_CACHE_BYTES,
     ) -> None:
         self.wrapped = wrapped if wrapped is not None else httpx.AsyncHTTPTransport()
-        self.rewriter = RequestRewriter(compressor, **options)
+        self.rewriter = RequestRewriter(compressor, routes=routes, max_body_bytes=max_body_bytes,
+                                        cache_size=cache_size, cache_bytes=cache_bytes)
         self.limiter = limiter
 
     @property

@@ -22,6 +22,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import anyio
@@ -29,30 +30,21 @@ import httpx
 from starlette.datastructures import Headers
 from starlette.types import Message, Receive, Scope, Send
 
+from headroom_edge.formats.endpoints import bare_path, endpoint_for, provider_for_request
+from headroom_edge.integrations.constants import (
+    CONNECT_TIMEOUT_S,
+    HEADER_TIMEOUT_S,
+    HOP_BY_HOP,
+    POOL_TIMEOUT_S,
+    WRITE_TIMEOUT_S,
+)
 from headroom_edge.integrations.errors import send_json_error
 from headroom_edge.integrations.metrics import Metrics
-from headroom_edge.integrations.routes import DEFAULT_ROUTES, match_route
 from headroom_edge.integrations.timeouts import BodyStalled
+from headroom_edge.providers import PROVIDERS, Provider
 
 logger = logging.getLogger("headroom_edge.proxy")
 
-HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "proxy-connection",
-        "te",
-        "trailer",
-        "trailers",
-        "transfer-encoding",
-        "upgrade",
-        "host",
-    }
-)
-"""Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus ``host``,
-which httpx sets from the upstream URL."""
 
 
 @dataclass(frozen=True)
@@ -89,47 +81,120 @@ def public_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
+ProxiedDoor = Literal["azure_openai", "vertex_ai", "ollama"]
+"""The doors the proxy serves only once their host is configured (Bedrock is never proxied:
+its bodies are SigV4-signed, so a rewrite would break the signature)."""
+
+_DOOR_PREFIXES: tuple[tuple[ProxiedDoor, tuple[str, ...]], ...] = (
+    ("vertex_ai", ("/v1/projects/", "/v1beta1/projects/")),
+    ("azure_openai", ("/openai/",)),
+    ("ollama", ("/api/",)),
+)
+"""Each door's API, by path prefix from the root: Vertex AI's projects API (Google OAuth
+tokens), an Azure OpenAI resource's ``/openai/...`` (``?api-version`` kept), Ollama's ``/api/``."""
+
+_DOOR_TITLES: dict[ProxiedDoor, str] = {
+    "azure_openai": "Azure OpenAI",
+    "vertex_ai": "Vertex AI",
+    "ollama": "Ollama",
+}
+"""Names for refusals; the proxy's setting is ``<door>_base_url`` (flag ``--<door>-base-url``)."""
+
+
+def door_for_request(path: str) -> ProxiedDoor | None:
+    """The configurable door whose API ``path`` (from the root, no query) belongs to, or None."""
+    path = bare_path(path)
+    for door, prefixes in _DOOR_PREFIXES:
+        if path.startswith(prefixes):
+            return door
+    return None
+
+
 @dataclass(frozen=True)
 class Upstreams:
-    """The three configured providers and the rule that picks one for a request."""
+    """The configured upstreams and the rule that picks one for a request.
+
+    The three public APIs always have a host; the other doors have one only when configured
+    (None: their requests are refused, never sent to a public API's host with, say, a Google
+    OAuth token meant for Vertex AI).
+    """
 
     openai: Upstream
     anthropic: Upstream
     google: Upstream
+    azure_openai: Upstream | None = None
+    vertex_ai: Upstream | None = None
+    ollama: Upstream | None = None
 
     @classmethod
-    def from_urls(cls, openai: str, anthropic: str, google: str) -> Upstreams:
+    def from_urls(
+        cls,
+        openai: str,
+        anthropic: str,
+        google: str,
+        *,
+        azure_openai: str | None = None,
+        vertex_ai: str | None = None,
+        ollama: str | None = None,
+    ) -> Upstreams:
+        """Upstreams from base URLs; an empty or None door URL leaves that door closed."""
+
+        def door(name: ProxiedDoor, url: str | None) -> Upstream | None:
+            return Upstream(name, url) if url else None
+
         return cls(
-            Upstream("openai", openai), Upstream("anthropic", anthropic), Upstream("google", google)
+            Upstream("openai", openai),
+            Upstream("anthropic", anthropic),
+            Upstream("google", google),
+            azure_openai=door("azure_openai", azure_openai),
+            vertex_ai=door("vertex_ai", vertex_ai),
+            ollama=door("ollama", ollama),
         )
 
     def pick(self, path: str, headers: Mapping[str, str]) -> Upstream | None:
-        """The provider for an API path, or None: Google by its own prefixes
-        (``/v1beta/``, ``/v1alpha/``, ``/upload/``, ``/v1/models/NAME:method``); within ``/v1/``,
-        Anthropic by path or ``anthropic-version``, Google by ``x-goog-api-key``, else OpenAI.
+        """The upstream for a request, or None when none may serve it.
 
-        Headers only choose *between* providers for an API path: a path outside every
-        provider's API (``/admin/secret``) has no upstream whatever the client sends.
+        A configurable door's path goes to that door's host or nowhere; any other path goes to
+        the public API :func:`~headroom_edge.formats.endpoints.provider_for_request` names.
+        Headers only choose *between* providers for an API path: a path outside every API
+        (``/admin/secret``) has no upstream whatever the client sends.
         """
-        if path.startswith(("/v1beta/", "/upload/", "/v1alpha/")) or (
-            path.startswith("/v1/models/") and ":" in path.rsplit("/", 1)[-1]
-        ):
-            return self.google
-        if not path.startswith("/v1/"):
-            return None
-        if path == "/v1/messages" or path.startswith("/v1/messages/") or "anthropic-version" in headers:
-            return self.anthropic
-        if "x-goog-api-key" in headers:
-            return self.google
-        return self.openai
+        door = door_for_request(path)
+        if door is not None:
+            return self.door(door)
+        provider = provider_for_request(path, headers)
+        return None if provider is None else self.provider(provider)
+
+    def provider(self, provider: Provider) -> Upstream:
+        """The upstream of one public API (a name from :data:`~headroom_edge.providers.PROVIDERS`)."""
+        if provider not in PROVIDERS:
+            raise ValueError(f"unknown provider {provider!r}")
+        upstream: Upstream = getattr(self, provider)
+        return upstream
+
+    def door(self, door: ProxiedDoor) -> Upstream | None:
+        upstream: Upstream | None = getattr(self, door)
+        return upstream
+
+
+def refusal(path: str) -> str:
+    """Why no upstream serves ``path``: a door that is not configured, or no API at all."""
+    door = door_for_request(path)
+    if door is not None:
+        flag = "--" + door.replace("_", "-") + "-base-url"
+        return (
+            f"{_DOOR_TITLES[door]} requests are refused: no {_DOOR_TITLES[door]} upstream is "
+            f"configured (proxy flag {flag}, env HEADROOM_{door.upper()}_BASE_URL)."
+        )
+    return f"No provider serves {path}."
 
 
 @dataclass(frozen=True)
 class Timeouts:
-    connect_s: float = 10.0
-    header_s: float = 600.0
-    write_s: float = 60.0
-    pool_s: float = 30.0
+    connect_s: float = CONNECT_TIMEOUT_S
+    header_s: float = HEADER_TIMEOUT_S
+    write_s: float = WRITE_TIMEOUT_S
+    pool_s: float = POOL_TIMEOUT_S
 
 
 @dataclass
@@ -196,8 +261,8 @@ class Forwarder:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
-        matched = match_route(DEFAULT_ROUTES, path)
-        ex = _Exchange(scope.get("method", "GET"), path, matched.name if matched else "other")
+        endpoint = endpoint_for(path)
+        ex = _Exchange(scope.get("method", "GET"), path, endpoint.name if endpoint else "other")
         try:
             await self._forward(scope, receive, send, ex)
         finally:
@@ -228,7 +293,7 @@ class Forwarder:
         headers = Headers(scope=scope)
         upstream = self.upstreams.pick(ex.path, headers)
         if upstream is None:
-            await _error(send, ex, 404, "not_found", f"No provider serves {ex.path}.")
+            await _error(send, ex, 404, "not_found", refusal(ex.path))
             return
         ex.upstream = upstream.name
         if self._client is None:

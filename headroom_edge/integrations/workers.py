@@ -25,7 +25,6 @@ It is asyncio-based (uvicorn, hypercorn-asyncio, Starlette's TestClient).
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -34,15 +33,20 @@ from functools import partial
 from typing import TypeVar
 
 from headroom_edge.integrations.admission import Admission
+from headroom_edge.integrations.constants import (
+    DEFAULT_QUEUE_LIMIT,
+    DEFAULT_TIME_BUDGET_S,
+    MAX_DEFAULT_WORKERS,
+    QUEUE_RECHECK_S,
+)
 from headroom_edge.runtime.cancel import Cancelled, Deadline, deadline_scope
+from headroom_edge.runtime.cores import usable_cores
 
 T = TypeVar("T")
 
 QUEUE_FULL = "queue_full"
 TIME_BUDGET = "time_budget"
 OVER_BUDGET = "over_budget"
-RECHECK_S = 0.1
-"""How often a queued job asks whether it can still finish in time."""
 
 
 class Shed(Exception):
@@ -54,8 +58,10 @@ class Shed(Exception):
 
 
 def default_workers() -> int:
-    """Half the cores, at least 1, at most 4: the models use intra-op threads of their own."""
-    return max(1, min(4, (os.cpu_count() or 2) // 2))
+    """Half the usable cores (CPU affinity respected: a container or ``taskset`` limit counts,
+    not the host's), at least 1, at most :data:`MAX_DEFAULT_WORKERS`: the models use intra-op
+    threads of their own."""
+    return max(1, min(MAX_DEFAULT_WORKERS, usable_cores() // 2))
 
 
 class WorkerPool:
@@ -64,8 +70,8 @@ class WorkerPool:
     def __init__(
         self,
         max_workers: int | None = None,
-        queue_limit: int = 32,
-        time_budget_s: float | None = 10.0,
+        queue_limit: int = DEFAULT_QUEUE_LIMIT,
+        time_budget_s: float | None = DEFAULT_TIME_BUDGET_S,
         *,
         name: str = "headroom",
         admission: Admission | None = None,
@@ -149,11 +155,11 @@ class WorkerPool:
 
     async def _await(self, job_id: int, future: Future[T], budget: float | None) -> T:
         """Wait for the job up to ``budget``; while it is still queued, re-check every
-        :data:`RECHECK_S` whether it can still make its deadline (shed it at once if not)."""
+        :data:`~headroom_edge.integrations.constants.QUEUE_RECHECK_S` whether it can still make its deadline (shed it at once if not)."""
         waiting = asyncio.wrap_future(future)
         end = None if budget is None else time.monotonic() + budget
         while True:
-            step = RECHECK_S if end is None else min(RECHECK_S, max(0.0, end - time.monotonic()))
+            step = QUEUE_RECHECK_S if end is None else min(QUEUE_RECHECK_S, max(0.0, end - time.monotonic()))
             done, _ = await asyncio.wait({waiting}, timeout=step)
             if done:
                 return waiting.result()

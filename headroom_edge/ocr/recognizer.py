@@ -95,7 +95,7 @@ def ctc_greedy_decode(probs: np.ndarray, charset: Sequence[str]) -> list[Recogni
     return out
 
 
-def crop_box(img: Image.Image, box: TextBox, margin: float = 0.0) -> Image.Image:
+def crop_text_box(img: Image.Image, box: TextBox, margin: float = 0.0) -> Image.Image:
     """The box's pixels from the original image (rounded outwards, clipped to the image)."""
     pad = margin * box.height
     x0 = max(0, math.floor(box.x0 - pad))
@@ -177,5 +177,5 @@ class TextRecognizer:
         """Read each detector box of ``img`` (original-resolution pixels)."""
         rgb = as_rgb(img)
         margin = self.params.trim_margin
-        crops = [trim_rows(crop_box(rgb, b, self.params.crop_margin), margin) for b in boxes]
+        crops = [trim_rows(crop_text_box(rgb, b, self.params.crop_margin), margin) for b in boxes]
         return self.recognize_crops(crops)

@@ -11,12 +11,13 @@ HTTP, letting onnxruntime spin one thread per core of the host starves the event
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import onnxruntime as ort
+
+from headroom_edge.runtime.cores import usable_cores
 
 logger = logging.getLogger("headroom_edge.runtime")
 
@@ -28,13 +29,6 @@ _CPU = "CPUExecutionProvider"
 
 class DeviceUnavailableError(RuntimeError):
     """``device="cuda"`` was asked for but this onnxruntime build has no CUDA provider."""
-
-
-def usable_cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - non-Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def resolve_providers(device: str | None, available: list[str] | None = None) -> list[str]:

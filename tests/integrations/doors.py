@@ -51,6 +51,7 @@ class Seen:
     path: str
     query: str
     body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -69,7 +70,7 @@ class DoorRecorder:
 
 def create_door(recorder: DoorRecorder) -> Starlette:
     async def anything(request: Request) -> JSONResponse:
-        seen = Seen(request.url.path, request.url.query, await request.body())
+        seen = Seen(request.url.path, request.url.query, await request.body(), dict(request.headers))
         with recorder._lock:
             recorder.seen.append(seen)
         for suffix, answer in _ANSWERS:

@@ -91,3 +91,14 @@ def test_uvicorn_config_carries_the_limits() -> None:
     assert config.http.header_timeout_s == 4  # type: ignore[union-attr]
     assert config.limit_concurrency == 9 and config.timeout_keep_alive == 3
     assert config.access_log is False
+
+
+def test_door_flags_override_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HEADROOM_OLLAMA_BASE_URL", "http://env-ollama:11434")
+    monkeypatch.setenv("HEADROOM_VERTEX_AI_BASE_URL", "https://env-aiplatform.example")
+    args = _parse(["proxy", "--azure-openai-base-url", "https://res.openai.azure.com",
+                   "--vertex-ai-base-url", "https://us-east5-aiplatform.googleapis.com"])
+    settings = proxy_cli.settings_from_args(args)
+    assert settings.azure_openai_base_url == "https://res.openai.azure.com"
+    assert settings.vertex_ai_base_url == "https://us-east5-aiplatform.googleapis.com"
+    assert settings.ollama_base_url == "http://env-ollama:11434"

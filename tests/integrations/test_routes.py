@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from headroom_edge.formats.endpoints import COMPRESSIBLE
 from headroom_edge.integrations.routes import DEFAULT_ROUTES, as_routes, match_route
 
 
@@ -20,8 +21,14 @@ from headroom_edge.integrations.routes import DEFAULT_ROUTES, as_routes, match_r
         ("/v1/models/gemini-2.5-flash:streamGenerateContent", "gemini_stream"),
         (
             "/v1/projects/p/locations/l/publishers/google/models/g:generateContent",
-            "gemini_generate",
+            "vertex_gemini_generate",
         ),
+        ("/openai/deployments/prod/chat/completions?api-version=2024-10-21", "azure_openai_chat"),
+        ("/api/chat", "ollama_chat"),
+        # Token counting gets the rewrite of the call it counts.
+        ("/v1/messages/count_tokens", "anthropic_count_tokens"),
+        ("/v1/responses/input_tokens", "openai_responses_input_tokens"),
+        ("/v1beta/models/g:countTokens", "gemini_count_tokens"),
     ],
 )
 def test_default_routes_match(path: str, name: str) -> None:
@@ -34,10 +41,9 @@ def test_default_routes_match(path: str, name: str) -> None:
     [
         "/v1/models",
         "/v1/embeddings",
-        "/v1/messages/count_tokens",
-        "/v1/responses/input_tokens",
-        "/v1beta/models/g:countTokens",
         "/v1/chat/completions/extra",
+        "/model/anthropic.claude-3-5-sonnet/invoke",  # Bedrock: signed bodies, never rewritten
+        "/model/anthropic.claude-3-5-sonnet/converse",
     ],
 )
 def test_other_paths_do_not_match(path: str) -> None:
@@ -48,3 +54,8 @@ def test_custom_routes_from_strings() -> None:
     routes = as_routes([r"/llm/ask$"])
     assert match_route(routes, "/llm/ask") is routes[0]
     assert routes[0].wire_format is None
+
+
+def test_default_routes_are_the_endpoint_table() -> None:
+    assert [(r.name, r.pattern, r.wire_format) for r in DEFAULT_ROUTES] == [
+        (e.name, e.pattern, e.wire_format) for e in COMPRESSIBLE]

@@ -40,6 +40,7 @@ def test_env_then_overrides() -> None:
         ({"HEADROOM_PORT": "eighty"}, "HEADROOM_PORT"),
         ({"HEADROOM_IMAGE_OPTIMIZE": "maybe"}, "HEADROOM_IMAGE_OPTIMIZE"),
         ({"HEADROOM_GOOGLE_BASE_URL": "ftp://x"}, "google_base_url"),
+        ({"HEADROOM_VERTEX_AI_BASE_URL": "us-east5-aiplatform.googleapis.com"}, "vertex_ai_base_url"),
         ({"HEADROOM_WORKERS": "0"}, "workers"),
         ({"HEADROOM_CLIENT_HEADER_TIMEOUT_S": "0"}, "client_header_timeout_s"),
         ({"HEADROOM_CLIENT_BODY_TIMEOUT_S": "-1"}, "client_body_timeout_s"),
@@ -49,3 +50,14 @@ def test_env_then_overrides() -> None:
 def test_bad_values_name_the_setting(env: dict[str, str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         ProxySettings.from_env(env)
+
+
+def test_doors_are_closed_by_default_and_open_from_env() -> None:
+    s = ProxySettings.from_env({})
+    assert (s.azure_openai_base_url, s.vertex_ai_base_url, s.ollama_base_url) == ("", "", "")
+    s = ProxySettings.from_env({"HEADROOM_AZURE_OPENAI_BASE_URL": "https://res.openai.azure.com",
+                                "HEADROOM_VERTEX_AI_BASE_URL": "https://us-east5-aiplatform.googleapis.com",
+                                "HEADROOM_OLLAMA_BASE_URL": "http://127.0.0.1:11434"})
+    assert s.azure_openai_base_url == "https://res.openai.azure.com"
+    assert s.vertex_ai_base_url == "https://us-east5-aiplatform.googleapis.com"
+    assert s.ollama_base_url == "http://127.0.0.1:11434"

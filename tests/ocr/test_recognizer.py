@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from headroom_edge.ocr import OcrEngine, RecognizerParams, TextBox
-from headroom_edge.ocr.recognizer import TextRecognizer, crop_box, ctc_greedy_decode, trim_rows
+from headroom_edge.ocr.recognizer import TextRecognizer, crop_text_box, ctc_greedy_decode, trim_rows
 from tests.ocr.render import char_error_rate, render_lines
 
 
@@ -101,10 +101,10 @@ def test_degenerate_crops_do_not_fail(recognizer: TextRecognizer) -> None:
     assert results[2].text == "" and results[2].confidence == 0.0  # blank paper reads as nothing
 
 
-def test_crop_box_is_clipped_to_the_image() -> None:
+def test_crop_text_box_is_clipped_to_the_image() -> None:
     img = Image.new("RGB", (100, 50), "white")
-    assert crop_box(img, TextBox(-10.0, -5.0, 40.2, 20.7, 0.9)).size == (41, 21)
-    assert crop_box(img, TextBox(99.5, 49.5, 130.0, 80.0, 0.9)).size == (1, 1)
+    assert crop_text_box(img, TextBox(-10.0, -5.0, 40.2, 20.7, 0.9)).size == (41, 21)
+    assert crop_text_box(img, TextBox(99.5, 49.5, 130.0, 80.0, 0.9)).size == (1, 1)
 
 
 def test_reads_small_text_from_original_pixels(engine: OcrEngine) -> None:

@@ -359,3 +359,22 @@ def test_upstream_errors_never_show_userinfo_or_query_secrets(
     for secret in ("alice", "hunter2-pw", "sk-query-secret"):
         assert secret not in shown
     assert "127.0.0.1" in r.body.decode()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/projects/p/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-5:rawPredict",
+        "/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.5-flash:generateContent",
+        "/v1beta1/projects/p/locations/l/publishers/google/models/g:generateContent",
+    ],
+)
+def test_vertex_paths_are_refused_without_a_vertex_upstream(
+    proxy: ServerThread, ups: dict[str, Provider], path: str
+) -> None:
+    """A Vertex AI call carries a Google OAuth token: it once went to the OpenAI upstream."""
+    r = httpx.post(f"{proxy.url}{path}", content=CHAT, trust_env=False, timeout=30,
+                   headers={"content-type": "application/json", "authorization": "Bearer ya29.fake",
+                            "anthropic-version": "vertex-2023-10-16"})
+    assert r.status_code == 404 and "Vertex AI" in r.json()["error"]["message"]
+    assert _received(ups) == {name: 0 for name in ups}
