@@ -143,3 +143,24 @@ def test_refusal_is_clear_json(closed_proxy: ServerThread) -> None:
     assert r.status_code == 404
     error = r.json()["error"]
     assert error["type"] == "headroom_not_found" and "--ollama-base-url" in error["message"]
+
+
+def test_azure_openai_through_the_transport(
+    door: tuple[DoorRecorder, ServerThread], compressor: ImageCompressor
+) -> None:
+    """The same Azure call without a proxy: HeadroomTransport on the client's httpx client
+    routes Azure's deployment paths from the one endpoint table."""
+    from headroom_edge import HeadroomTransport
+
+    recorder, server = door
+    client = openai.AzureOpenAI(
+        azure_endpoint=server.url, api_key="k", api_version="2024-10-21",
+        azure_deployment="prod-4o", max_retries=0,
+        http_client=httpx.Client(transport=HeadroomTransport(compressor=compressor)),
+    )
+    _azure_chat(client)
+    seen = recorder.last()
+    assert seen.path == "/openai/deployments/prod-4o/chat/completions"
+    assert seen.query == "api-version=2024-10-21" and seen.headers["api-key"] == "k"
+    [image] = images_in(seen.body)
+    assert is_compressed(image, f.photo_jpeg())
