@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if __name__ == "__main__":  # run by path: import from the repository root (scripts/__init__.py)
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from scripts.lib.procs import HOST, free_port, stop  # noqa: E402
+from scripts.lib.procs import HOST, free_port, stop, wait_healthy  # noqa: E402
 
 CHAT_PATH = "/v1/chat/completions"
 TRANSCODE_QUESTION = "Transcribe the text in this document."
@@ -73,25 +73,12 @@ class Served:
         return f"http://{HOST}:{self.port}"
 
     def __enter__(self) -> Served:
-        import httpx
-
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL, env=self.env, cwd=self.cwd)
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited ({self.proc.returncode}); see {self.log}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1.0, trust_env=False).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                stop(self.proc)
-                raise RuntimeError(f"{self.name} did not start; see {self.log}")
-            time.sleep(0.2)
+        wait_healthy(self.proc, self.url, self.name, self.log, START_TIMEOUT_S)
+        return self
 
     def __exit__(self, *exc: object) -> None:
         stop(self.proc)

@@ -39,7 +39,7 @@ if __name__ == "__main__":  # run by path: import from the repository root, not 
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from scripts.lib.measure import loadavg  # noqa: E402
-from scripts.lib.procs import HOST, free_port, proc_stats, stop  # noqa: E402
+from scripts.lib.procs import HOST, free_port, proc_stats, stop, wait_healthy  # noqa: E402
 from scripts.lib.proxy_report import render_markdown  # noqa: E402
 from scripts.lib.report import merge_proxy_section  # noqa: E402
 from scripts.lib.stats import median, percentile  # noqa: E402
@@ -78,30 +78,18 @@ class Server:
         return self.proc.pid
 
     def __enter__(self) -> Server:
-        import httpx
-
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("wb")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                      env=env, cwd=ROOT)
         log.close()
-        deadline = time.monotonic() + START_TIMEOUT_S
         try:
-            while True:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; see {self.log_path}")
-                try:
-                    if httpx.get(self.url + "/healthz", timeout=1.0, trust_env=False).status_code == 200:
-                        return self
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"{self.name} did not answer within {START_TIMEOUT_S:.0f} s; see {self.log_path}")
-                time.sleep(0.2)
+            wait_healthy(self.proc, self.url, self.name, self.log_path, START_TIMEOUT_S)
         except BaseException:
             self.stop()
             raise
+        return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()

@@ -1,11 +1,14 @@
-"""Subprocess plumbing shared by the load scripts (bench_proxy.py, soak.py): loopback ports,
-stopping a child for sure, and reading a child's memory from /proc."""
+"""Subprocess plumbing shared by the load scripts (bench_proxy.py, bench_overload.py, soak.py):
+loopback ports, waiting for a child's health check, stopping a child for sure, and reading a
+child's memory from /proc."""
 
 from __future__ import annotations
 
 import os
 import socket
 import subprocess
+import time
+from pathlib import Path
 from typing import Any
 
 HOST = "127.0.0.1"
@@ -28,6 +31,28 @@ def stop(proc: subprocess.Popen[Any] | None) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=10)
+
+
+def wait_healthy(
+    proc: subprocess.Popen[Any], url: str, name: str, log: Path, timeout_s: float
+) -> None:
+    """Polls ``url``/healthz until it answers 200; raises (after stopping ``proc``) when the child
+    exits first or ``timeout_s`` passes, pointing at its log."""
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with {proc.returncode}; see {log}")
+        try:
+            if httpx.get(url + "/healthz", timeout=1.0, trust_env=False).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            stop(proc)
+            raise RuntimeError(f"{name} did not answer within {timeout_s:.0f} s; see {log}")
+        time.sleep(0.2)
 
 
 def proc_stats(pid: int) -> dict[str, int]:

@@ -135,3 +135,19 @@ def openai_responses_input(jpeg: bytes) -> list[dict[str, Any]]:
 
 def to_bytes(body: dict[str, Any]) -> bytes:
     return json.dumps(body).encode("utf-8")
+
+
+def patched_transport_methods() -> list[Any]:
+    """What the outbound hooks replace: httpx's and httpx2's sync and async transport methods,
+    as the classes hold them now (compare before and after to prove a hook came off)."""
+    import httpx
+    import httpx2
+
+    patched = (
+        (httpx.HTTPTransport, "handle_request"),
+        (httpx.AsyncHTTPTransport, "handle_async_request"),
+        (httpx2.HTTPTransport, "handle_request"),
+        (httpx2.AsyncHTTPTransport, "handle_async_request"),
+    )
+    return [cls.__dict__.get(name) for cls, name in patched]
+

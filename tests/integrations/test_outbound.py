@@ -16,7 +16,6 @@ from typing import Any
 
 import anthropic
 import httpx
-import httpx2
 import openai
 import pytest
 from fastapi import FastAPI, Request
@@ -34,19 +33,9 @@ from tests.integrations.helpers import (
     images_in,
     is_compressed,
     openai_chat_messages,
+    patched_transport_methods,
 )
 from tests.integrations.servers import ServerThread
-
-_PATCHED = (
-    (httpx.HTTPTransport, "handle_request"),
-    (httpx.AsyncHTTPTransport, "handle_async_request"),
-    (httpx2.HTTPTransport, "handle_request"),
-    (httpx2.AsyncHTTPTransport, "handle_async_request"),
-)
-
-
-def _originals() -> list[Any]:
-    return [cls.__dict__.get(name) for cls, name in _PATCHED]
 
 
 def _state(request: Request, **extra: Any) -> dict[str, Any]:
@@ -181,7 +170,7 @@ def _caller_app(upstream: str, jpeg: bytes, compressor: Recording, metrics: Metr
 
 @pytest.fixture(scope="module")
 def originals() -> list[Any]:
-    return _originals()
+    return patched_transport_methods()
 
 
 @pytest.fixture(scope="module")
@@ -201,7 +190,7 @@ def caller(
 ) -> Iterator[ServerThread]:
     with ServerThread(_caller_app(upstream.url, jpeg, recording, metrics)) as server:
         yield server
-    assert _originals() == originals  # shutdown took every hook off
+    assert patched_transport_methods() == originals  # shutdown took every hook off
     assert not HOOKS.installed
 
 
@@ -214,7 +203,7 @@ def _post(server: ServerThread, path: str, **kwargs: Any) -> httpx.Response:
 
 def test_hooks_are_installed_while_the_app_runs(caller: ServerThread, originals: list[Any]) -> None:
     assert HOOKS.installed
-    current = _originals()
+    current = patched_transport_methods()
     assert all(now is not before for now, before in zip(current, originals, strict=True))
     assert all(getattr(now, "__wrapped__", None) is before for now, before in zip(current, originals, strict=True))
 
@@ -346,9 +335,9 @@ def test_outbound_false_installs_nothing(
         return _state(request)
 
     app.add_middleware(HeadroomMiddleware, compressor=compressor, outbound=False)
-    before = _originals()
+    before = patched_transport_methods()
     with ServerThread(app) as server:
-        assert _originals() == before
+        assert patched_transport_methods() == before
         response = _post(server, "/ask")
     (image,) = images_in(recorder.last("/v1/chat/completions").body)
     assert image.nbytes == len(jpeg) and response.json()["headroom"] is None
@@ -464,7 +453,7 @@ def test_full_pool_sheds_outbound_calls_to_uncompressed(
 
 @pytest.mark.parametrize("ending", ["lifespan.startup.failed", "raise"])
 def test_a_failed_startup_takes_the_hooks_off(compressor: ImageCompressor, ending: str) -> None:
-    before = _originals()
+    before = patched_transport_methods()
     held: list[bool] = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
@@ -491,7 +480,7 @@ def test_a_failed_startup_takes_the_hooks_off(compressor: ImageCompressor, endin
 
     asyncio.run(run())
     assert held == [True]
-    assert _originals() == before and not HOOKS.holds(mw.outbound_compressor)
+    assert patched_transport_methods() == before and not HOOKS.holds(mw.outbound_compressor)
 
 
 def test_default_lazy_compressor_text_then_image(

@@ -9,7 +9,6 @@ from typing import Any
 
 import anthropic
 import httpx
-import httpx2
 import openai
 import pytest
 from fastapi import FastAPI
@@ -26,30 +25,20 @@ from tests.integrations.helpers import (
     images_in,
     is_compressed,
     openai_chat_messages,
+    patched_transport_methods,
 )
 from tests.integrations.servers import ServerThread
-
-_PATCHED = (
-    (httpx.HTTPTransport, "handle_request"),
-    (httpx.AsyncHTTPTransport, "handle_async_request"),
-    (httpx2.HTTPTransport, "handle_request"),
-    (httpx2.AsyncHTTPTransport, "handle_async_request"),
-)
-
-
-def _methods() -> list[Any]:
-    return [cls.__dict__.get(name) for cls, name in _PATCHED]
 
 
 @pytest.fixture
 def instrumented(compressor: ImageCompressor) -> Iterator[Any]:
-    before = _methods()
+    before = patched_transport_methods()
     owner = headroom_edge.instrument(compressor, max_workers=1)
     try:
         yield owner
     finally:
         headroom_edge.uninstrument()
-    assert _methods() == before
+    assert patched_transport_methods() == before
 
 
 def test_sync_openai_script(
@@ -93,20 +82,20 @@ def test_non_llm_calls_pass_byte_identical(
 def test_instrument_is_idempotent_and_uninstrument_restores_exactly(
     compressor: ImageCompressor,
 ) -> None:
-    before = _methods()
+    before = patched_transport_methods()
     first = headroom_edge.instrument(compressor)
-    patched = _methods()
-    assert headroom_edge.instrument() is first and _methods() == patched  # second call: no-op
+    patched = patched_transport_methods()
+    assert headroom_edge.instrument() is first and patched_transport_methods() == patched  # second call: no-op
     headroom_edge.uninstrument()
-    assert _methods() == before and not HOOKS.installed
+    assert patched_transport_methods() == before and not HOOKS.installed
     headroom_edge.uninstrument()  # twice is fine
-    assert _methods() == before
+    assert patched_transport_methods() == before
 
 
 def test_an_app_shutting_down_keeps_the_process_instrumentation(
     compressor: ImageCompressor, upstream: ServerThread, recorder: Recorder, jpeg: bytes
 ) -> None:
-    before = _methods()
+    before = patched_transport_methods()
     headroom_edge.instrument(compressor)
     try:
         app = FastAPI()
@@ -118,7 +107,7 @@ def test_an_app_shutting_down_keeps_the_process_instrumentation(
         assert is_compressed(images_in(recorder.last("/v1/chat/completions").body)[0], jpeg)
     finally:
         headroom_edge.uninstrument()
-    assert _methods() == before
+    assert patched_transport_methods() == before
 
 
 def test_bypass_header_on_the_call(
