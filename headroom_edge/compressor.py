@@ -34,7 +34,8 @@ from headroom_edge.lazy import Lazy
 from headroom_edge.pipeline import ImagePipeline
 from headroom_edge.providers import PROVIDERS, canonical_provider
 from headroom_edge.results import CompressionResult
-from headroom_edge.runtime.onnx import SessionOptions, resolve_providers, usable_cores
+from headroom_edge.runtime.cores import usable_cores
+from headroom_edge.runtime.onnx import SessionOptions, resolve_providers
 
 logger = logging.getLogger("headroom_edge")
 

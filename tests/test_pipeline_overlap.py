@@ -85,7 +85,7 @@ def test_a_busy_helper_is_not_waited_for(compressor: ImageCompressor, helper: Th
 
 
 def test_compressor_overlaps_only_with_a_second_core() -> None:
-    from headroom_edge.runtime.onnx import usable_cores
+    from headroom_edge.runtime.cores import usable_cores
 
     comp = ImageCompressor()
     assert (comp.pipeline.overlap is not None) == (usable_cores() >= 2)

@@ -41,7 +41,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from headroom_edge.batch.runner import BatchError, BatchOptions, run_batch
-    from headroom_edge.runtime.onnx import usable_cores
+    from headroom_edge.runtime.cores import usable_cores
 
     if not args.input.is_file():
         print(f"headroom-edge batch: {args.input}: no such file", file=sys.stderr)

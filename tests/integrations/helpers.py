@@ -151,3 +151,18 @@ def patched_transport_methods() -> list[Any]:
     )
     return [cls.__dict__.get(name) for cls, name in patched]
 
+
+def gemini_contents(jpeg: bytes) -> list[Any]:
+    """One user turn for google-genai: the photo, then :data:`QUESTION`."""
+    from google.genai import types as gtypes
+
+    return [
+        gtypes.Content(
+            role="user",
+            parts=[
+                gtypes.Part.from_bytes(data=jpeg, mime_type="image/jpeg"),
+                gtypes.Part.from_text(text=QUESTION),
+            ],
+        )
+    ]
+

@@ -28,8 +28,8 @@ from headroom_edge.integrations.outbound import HOOKS
 from tests.factories import b64
 from tests.integrations.fake_provider import ANSWER, Recorder
 from tests.integrations.helpers import (
-    QUESTION,
     anthropic_messages,
+    gemini_contents,
     images_in,
     is_compressed,
     openai_chat_messages,
@@ -41,18 +41,6 @@ from tests.integrations.servers import ServerThread
 def _state(request: Request, **extra: Any) -> dict[str, Any]:
     results = getattr(request.state, "headroom", None)
     return {"headroom": results.to_dict() if results is not None else None, **extra}
-
-
-def _gemini_contents(jpeg: bytes) -> list[gtypes.Content]:
-    return [
-        gtypes.Content(
-            role="user",
-            parts=[
-                gtypes.Part.from_bytes(data=jpeg, mime_type="image/jpeg"),
-                gtypes.Part.from_text(text=QUESTION),
-            ],
-        )
-    ]
 
 
 class Recording:
@@ -142,7 +130,7 @@ def _caller_app(upstream: str, jpeg: bytes, compressor: Recording, metrics: Metr
     def gemini_sync(request: Request) -> dict[str, Any]:
         client = genai.Client(api_key="g-key", http_options=gtypes.HttpOptions(base_url=upstream))
         response = client.models.generate_content(
-            model="gemini-2.5-flash", contents=_gemini_contents(jpeg)
+            model="gemini-2.5-flash", contents=gemini_contents(jpeg)
         )
         return _state(request, answer=response.text)
 
@@ -150,7 +138,7 @@ def _caller_app(upstream: str, jpeg: bytes, compressor: Recording, metrics: Metr
     async def gemini_async(request: Request) -> dict[str, Any]:
         client = genai.Client(api_key="g-key", http_options=gtypes.HttpOptions(base_url=upstream))
         response = await client.aio.models.generate_content(
-            model="gemini-2.5-flash", contents=_gemini_contents(jpeg)
+            model="gemini-2.5-flash", contents=gemini_contents(jpeg)
         )
         return _state(request, answer=response.text)
 

@@ -22,6 +22,7 @@ from tests.integrations.fake_provider import ANSWER, Recorder
 from tests.integrations.helpers import (
     QUESTION,
     anthropic_messages,
+    gemini_contents,
     images_in,
     is_compressed,
     openai_chat_body,
@@ -166,21 +167,9 @@ def test_anthropic_stream_arrives_incrementally(
     assert log.finished and first_at < log.sent[-1]
 
 
-def _gemini_contents(jpeg: bytes) -> list[gtypes.Content]:
-    return [
-        gtypes.Content(
-            role="user",
-            parts=[
-                gtypes.Part.from_bytes(data=jpeg, mime_type="image/jpeg"),
-                gtypes.Part.from_text(text=QUESTION),
-            ],
-        )
-    ]
-
-
 def test_gemini_generate_content(gemini: genai.Client, recorder: Recorder, jpeg: bytes) -> None:
     response = gemini.models.generate_content(
-        model="gemini-2.5-flash", contents=_gemini_contents(jpeg)
+        model="gemini-2.5-flash", contents=gemini_contents(jpeg)
     )
     assert response.text == ANSWER
     got = recorder.last(":generateContent")
@@ -192,7 +181,7 @@ def test_gemini_generate_content(gemini: genai.Client, recorder: Recorder, jpeg:
 def test_gemini_sdk_image_is_compressed(
     gemini: genai.Client, recorder: Recorder, jpeg: bytes
 ) -> None:
-    gemini.models.generate_content(model="gemini-2.5-flash", contents=_gemini_contents(jpeg))
+    gemini.models.generate_content(model="gemini-2.5-flash", contents=gemini_contents(jpeg))
     (image,) = images_in(recorder.last(":generateContent").body)
     assert is_compressed(image, jpeg)
 
@@ -231,7 +220,7 @@ def test_gemini_stream_arrives_incrementally(
 ) -> None:
     stream = gemini.models.generate_content_stream(
         model="gemini-2.5-flash",
-        contents=_gemini_contents(jpeg),
+        contents=gemini_contents(jpeg),
         config=gtypes.GenerateContentConfig(
             http_options=gtypes.HttpOptions(headers={"x-test-stream-id": "gemini-stream"})
         ),
