@@ -59,6 +59,7 @@ __all__ = [
     "estimate_image_tokens",
     "estimate_text_tokens",
     "family_effective_size",
+    "family_view_size",
     "family_tokens",
     "fit_box",
     "low_detail_tokens",
@@ -92,6 +93,13 @@ _GEMINI2_LEVEL_TOKENS: Mapping[str, int] = MappingProxyType({"LOW": 64, "MEDIUM"
 _GEMINI2_TOKENS = 258
 _GEMINI2_SMALL_SIDE = 384
 GEMINI2_TILE = 768
+
+GEMINI_VIEW_PX_PER_TOKEN = 32 * 32
+"""Pixels one Gemini image token resolves, for judging legibility only: Google publishes token
+counts per media-resolution level but not the size its encoder looks at. 32 x 32 px a token is
+the conservative reading (Gemini 2's documented tile, 768 x 768 px for 258 tokens, is ~48 x 48):
+LOW (280) then sees ~535 x 535 px, HIGH (1120) ~1070 x 1070. Never used to shrink what is sent,
+since Gemini bills a flat count per level whatever the pixels."""
 
 _TEXT_BYTES_PER_TOKEN = 4
 _FLOAT_SLACK = 1e-9
@@ -234,6 +242,38 @@ def family_effective_size(
     if family.kind == "anthropic":
         return _anthropic_size(w, h, family)
     return w, h
+
+
+def family_view_size(
+    family: ModelFamily,
+    width: int,
+    height: int,
+    detail: str | None = None,
+    media_resolution: str | None = None,
+) -> tuple[int, int]:
+    """The resolution the provider's model resolves the image at: what legibility is judged on.
+
+    OpenAI and Anthropic: exactly :func:`family_effective_size` (their documented downscale).
+    Gemini 3: the image fit into the level's token count x ``GEMINI_VIEW_PX_PER_TOKEN`` pixels
+    (aspect kept); Gemini 2: the global LOW / MEDIUM levels the same way, the tile rule sees
+    every pixel. Never larger than the input. Unlike the effective size, this is a model of
+    the encoder, not a documented resize, so it judges but never decides what is sent.
+    """
+    w, h = _check_size(width, height)
+    if family.kind not in ("gemini3", "gemini2"):
+        return family_effective_size(family, w, h, detail)
+    res = _normalize_media_resolution(media_resolution)
+    if family.kind == "gemini3":
+        tokens = _GEMINI3_LEVEL_TOKENS[res or _GEMINI3_DEFAULT_LEVEL]
+    elif res in _GEMINI2_LEVEL_TOKENS:
+        tokens = _GEMINI2_LEVEL_TOKENS[res]
+    else:
+        return w, h
+    budget = tokens * GEMINI_VIEW_PX_PER_TOKEN
+    if w * h <= budget:
+        return w, h
+    scale = math.sqrt(budget / (w * h))
+    return max(1, math.floor(w * scale)), max(1, math.floor(h * scale))
 
 
 def low_detail_tokens(

@@ -751,3 +751,26 @@ def test_resizing_to_effective_size_costs_no_more(
     assert after <= before
     if resolve_family(*pm).kind != "openai_patch":
         assert after == before
+
+
+def test_view_size_follows_the_gemini3_level_and_never_grows():
+    from headroom_edge.tokens import GEMINI_VIEW_PX_PER_TOKEN, family_view_size, resolve_family
+
+    g3 = resolve_family("google", "gemini-3-pro-preview")
+    low = family_view_size(g3, 1240, 1754, media_resolution="MEDIA_RESOLUTION_LOW")
+    high = family_view_size(g3, 1240, 1754)
+    assert low[0] * low[1] <= 280 * GEMINI_VIEW_PX_PER_TOKEN < high[0] * high[1]
+    assert abs(low[0] / low[1] - 1240 / 1754) < 0.01
+    assert family_view_size(g3, 300, 200, media_resolution="LOW") == (300, 200)
+    g2 = resolve_family("google", "gemini-2.5-flash")
+    assert family_view_size(g2, 1240, 1754) == (1240, 1754)
+    assert family_view_size(g2, 1240, 1754, media_resolution="LOW")[0] < 300
+
+
+def test_view_size_is_the_effective_size_where_the_downscale_is_documented():
+    from headroom_edge.tokens import family_effective_size, family_view_size, resolve_family
+
+    for provider, model in (("openai", "gpt-4o"), ("openai", "gpt-4.1-mini"), ("anthropic", "claude-sonnet-4-5")):
+        fam = resolve_family(provider, model)
+        for detail in (None, "low"):
+            assert family_view_size(fam, 2560, 1600, detail) == family_effective_size(fam, 2560, 1600, detail)
