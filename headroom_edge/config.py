@@ -7,6 +7,7 @@ turn and the provider's prompt cache valid.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -43,6 +44,11 @@ class CompressionConfig:
     """Fewer recognised characters than this means 'no real text': transcode falls back.
     Kept low on purpose: a sign reading "EXIT" or "24" is real text; confidence is the guard."""
     jpeg_quality: int = 85
+    crop_zoom: float = 1.0
+    """How much more detail than the whole image gave a crop may buy (>= 1). 1.0 sends the named
+    region at the scale the provider's model saw it inside the full image (no loss, the cost
+    follows the region's area); 2.0 asks for twice that, capped at the region's native pixels
+    (never upsampled) and at the original image's token cost (see ``techniques.crop``)."""
     limits: ImageLimits = field(default_factory=ImageLimits)
     patch_multipliers: tuple[tuple[str, float], ...] = ()
     """Overrides for OpenAI 32-px patch model multipliers, as (model prefix, multiplier) pairs
@@ -79,6 +85,8 @@ class CompressionConfig:
     The address checks apply to allow-listed hosts too."""
 
     def __post_init__(self) -> None:
+        if isinstance(self.crop_zoom, bool) or not (isinstance(self.crop_zoom, (int, float)) and math.isfinite(self.crop_zoom) and self.crop_zoom >= 1.0):
+            raise ValueError(f"crop_zoom must be a finite number >= 1.0, got {self.crop_zoom!r}")
         # Read the table now, so a bad file or dict fails where it is configured (proxy start-up)
         # and not in the middle of a request. Files are parsed once per version (load_catalog).
         if isinstance(self.model_catalog, Mapping):
