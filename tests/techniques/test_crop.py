@@ -6,9 +6,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from headroom_edge import ImageCompressor
 from headroom_edge.config import CompressionConfig
 from headroom_edge.context import Region, TechniqueContext
 from headroom_edge.decision.regions import parse_region
+from headroom_edge.formats.datauri import decode_base64, parse_data_url
 from headroom_edge.imaging import crop_pixels, probe_image
 from headroom_edge.technique import Technique
 from headroom_edge.techniques import apply_technique
@@ -279,3 +281,27 @@ def test_region_box_is_a_superset_of_the_named_region() -> None:
     left, top, right, bottom = crop.box
     assert left <= 0.5 and top == 0.0 and right == 1.0 and bottom >= 0.5
     assert math.isclose(crop.full_scale[1], 768 / 1600)
+
+
+# --- end to end: the wire body a client sends, through the default compressor ------------------
+
+
+def test_gemini_3_body_gets_the_cropped_part_at_medium(compressor: ImageCompressor, wide_photo: bytes) -> None:
+    body = f.gemini_body(wide_photo, "What is in the top-right corner?")
+    out = compressor.compress_body(body, path="/v1beta/models/gemini-3-pro-preview:generateContent")
+    result = out.result.images[0]
+    assert result.technique is Technique.CROP, result.reason
+    part = out.body["contents"][0]["parts"][1]
+    assert part["mediaResolution"] == {"level": "MEDIA_RESOLUTION_MEDIUM"}
+    assert f.decode(decode_base64(part["inlineData"]["data"])).size == (1434, 896)
+    assert (result.original_tokens, result.compressed_tokens) == (1120, 560)
+
+
+def test_openai_body_issue_case_saves(compressor: ImageCompressor, wide_photo: bytes) -> None:
+    body = f.openai_chat_body(wide_photo, "What is in the top-right corner?", model="gpt-4.1")
+    out = compressor.compress_body(body, path="/v1/chat/completions")
+    result = out.result.images[0]
+    assert result.technique is Technique.CROP, result.reason
+    _, data = parse_data_url(out.body["messages"][1]["content"][1]["image_url"]["url"])
+    assert f.decode(decode_base64(data)).size == (689, 431)
+    assert (result.original_tokens, result.compressed_tokens) == (1105, 425)
