@@ -10,13 +10,26 @@ level that keeps it), then per family the median and worst saving against the or
 often a crop saved nothing. Sizes only: token counts are exact functions of the sizes, so the
 grid needs no pixels. ``--pixels`` also runs the real technique on one JPEG per size and checks
 that the bytes it sends decode to the planned size.
+
+``--quality`` checks what the scale buys with an independent judge: pages rendered from real text
+files under /usr/share/doc, read by Tesseract (Debian's ``tesseract-ocr``, not the PP-OCR the
+product uses) in what the model sees of the region inside the whole image (the full image
+resized to its view, the region cut out) and in what it sees of the crop (the sent crop resized
+to its view). It prints the word recall of each against the region at native pixels, their
+ratio (crop / whole; < 0.9 would be harm), the median and the worst cases.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
+import os
+import re
+import subprocess
 import sys
+import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,11 +126,89 @@ def check_pixels() -> None:
         print(f"  pixels {model:22s} sent {sent[0]}x{sent[1]} ({outcome.tokens} tokens, {outcome.nbytes} B)")
 
 
+QUALITY_PAGES = (
+    ("/usr/share/doc/bash/README.gz", (2560, 1600), 24),
+    ("/usr/share/doc/base-files/README.FHS", (1240, 1754), 16),
+)
+QUALITY_QUESTIONS = ("what is in the top-right corner?", "what does the footer say?",
+                     "what are the values in the first column?")
+_WORD = re.compile(r"[a-z0-9]{3,}")
+
+
+def _text(path: str) -> str:
+    raw = gzip.open(path, "rb").read() if path.endswith(".gz") else Path(path).read_bytes()
+    return " ".join(raw.decode("utf-8", "replace").split())
+
+
+def _words(img: object, tmp: Path) -> Counter[str]:
+    """Tesseract's words (lower-case, >= 3 letters or digits) in ``img``."""
+    png = tmp / "judge.png"
+    img.save(png)  # type: ignore[attr-defined]
+    # One thread: the judge runs beside other work, and Tesseract's OpenMP threads only contend.
+    out = subprocess.run(["tesseract", str(png), "-", "--psm", "6"], capture_output=True, text=True, check=False,
+                         env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+    return Counter(_WORD.findall(out.stdout.lower()))
+
+
+def _recall(found: Counter[str], reference: Counter[str]) -> float:
+    total = sum(reference.values())
+    return sum(min(n, found[w]) for w, n in reference.items()) / total if total else 1.0
+
+
+def check_quality() -> None:
+    from headroom_edge.config import CompressionConfig
+    from headroom_edge.context import SourceImage, TechniqueContext
+    from headroom_edge.imaging import crop_box, probe_image, resize_to
+    from headroom_edge.techniques.crop import apply_crop
+    from headroom_edge.tokens import family_view_size
+    from tests import factories as f
+
+    config = CompressionConfig()
+    rows = []
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        for path, size, px in QUALITY_PAGES:
+            page = f.document(size[0], size[1], size=px, text=_text(path))
+            data = f.encode(page, "PNG")
+            for question in QUALITY_QUESTIONS:
+                region = parse_region(question)
+                assert region is not None
+                references: dict[tuple[float, ...], Counter[str]] = {}
+                for provider, model in FAMILIES:
+                    source = SourceImage(data=data, info=probe_image(data, config.limits), config=config)
+                    ctx = TechniqueContext(provider, model, None, None, config, region=region)
+                    outcome = apply_crop(source, ctx)
+                    box = tuple(outcome.signals["box"])
+                    if box not in references:
+                        references[box] = _words(crop_box(page, box), tmp)
+                    family = ctx.family
+                    whole_view = resize_to(page, *family_view_size(family, *size))
+                    seen_whole = _words(crop_box(whole_view, box), tmp)
+                    sent = f.decode(outcome.edit.data)
+                    seen_crop = _words(resize_to(sent, *family_view_size(
+                        family, *sent.size, media_resolution=outcome.edit.media_resolution)), tmp)
+                    whole, crop = _recall(seen_whole, references[box]), _recall(seen_crop, references[box])
+                    rows.append((model, Path(path).name, region.name, whole, crop, outcome.tokens,
+                                 outcome.signals.get("view_scale")))
+                    print(f"  judged {len(rows)}: {model} {Path(path).name} {region.name}", file=sys.stderr, flush=True)
+    ratios = [crop / whole if whole else 1.0 for *_, whole, crop, _, _ in rows]
+    print(f"quality: {len(rows)} crops of {len(QUALITY_PAGES)} rendered pages, Tesseract word recall vs native region")
+    print(f"  median recall whole-image view {median(r[3] for r in rows):.2f}, crop view {median(r[4] for r in rows):.2f}; "
+          f"ratio crop/whole median {median(ratios):.3f}, worst {min(ratios):.3f}, "
+          f"below 0.9: {sum(r < 0.9 for r in ratios)}/{len(ratios)}")
+    print("  worst ratios:")
+    for ratio, row in sorted(zip(ratios, rows, strict=True))[:8]:
+        model, page, region_name, whole, crop, tokens, scale = row
+        print(f"    {model:22s} {page:14s} {region_name:16s} whole {whole:.2f} crop {crop:.2f} "
+              f"ratio {ratio:.3f} (scale {scale}, {tokens} tokens)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--zoom", type=float, default=1.0)
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--pixels", action="store_true")
+    parser.add_argument("--quality", action="store_true", help="judge text retention with Tesseract (~1-3 min)")
     parser.add_argument("--all", action="store_true", help="print every cell, not only the summaries")
     args = parser.parse_args()
     cells = grid(args.zoom)
@@ -154,6 +245,8 @@ def main() -> None:
     print(f"issue case gpt-4.1 top-right corner 2560x1600: {issue.original} -> main {issue.before}, now {issue.after}")
     if args.pixels:
         check_pixels()
+    if args.quality:
+        check_quality()
     if args.json:
         args.json.write_text(json.dumps({"zoom": args.zoom, "summary": summary,
                                          "cells": [c.__dict__ for c in cells]}, indent=1))
