@@ -171,9 +171,9 @@ def test_crop_of_a_small_image_keeps_a_legible_minimum() -> None:
 
 
 def test_the_minimum_side_is_measured_in_the_view_so_large_images_still_save() -> None:
-    # A thin bottom strip of a 6000x4000 photo on Claude: the floor widens it to 224 px of what
-    # Claude sees (~1568 px wide), i.e. 224 x 4000/1045 native rows, not a fixed 224 native rows
-    # that the downscale would shrink to ~59 px, and still costs a fraction of the image.
+    # A thin bottom strip of a 6000x4000 photo on Claude, which sees it at 1344x896: the floor
+    # widens it to 224 px of that view (1000 native rows), not to 224 native rows that the
+    # downscale would shrink to ~50 px, and it still costs a quarter of the image (384 of 1536).
     family = resolve_family("anthropic", "claude-sonnet-4-5")
     crop = plan_crop(family, (6000, 4000), (0.0, 0.97, 1.0, 1.0))
     assert crop.size[1] >= MIN_CROP_SIDE
