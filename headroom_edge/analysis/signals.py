@@ -72,7 +72,8 @@ class ImageSignals:
     """Flat colours and sharp edges: a document, screenshot, chart or diagram rather than a photo."""
     flat_share: float
     low_detail_loss: float | None
-    """0..1: what the low-detail size destroys (0 = nothing, ~0.5 = small text turned to mush);
+    """0..1: what the low-detail view destroys (0 = nothing, ~0.5 = small text turned to mush;
+    measured at ``low_size``, which the policy passes as what the model resolves of the low plan);
     None when not measured (photos, or graphics whose text size the detector measured: no policy
     row depends on it then)."""
     siglip: dict[str, float] | None

@@ -29,6 +29,10 @@ GAP_SHARE = 0.12
 """Ink below this share of the densest row between two dense bands is the gap between lines."""
 RULE_SHARE = 0.85
 """A row (column) inked over this share of its width (height) is a ruling line, not text."""
+TOP_ROW_SHARE = 0.5
+"""How much of the band's top row counts: on rendered DejaVu, Noto and Chromium text the band is
+on average half a row taller than the capitals (ascenders overshoot them by ~4%, and
+antialiasing inks a partial row above), so its top row counts half."""
 MIN_CONTRAST = 48
 """Grey-level spread below which a crop holds no text to measure (blank or a smooth photo)."""
 MIN_CAP_PX = 3.0
@@ -75,7 +79,7 @@ def line_cap_height(grey: np.ndarray, centre_row: int | None = None) -> float | 
     band = rows[top : bottom + 1]
     core = np.nonzero(band >= CORE_SHARE * band.max())[0]
     baseline = top + int(core[-1])
-    cap = float(baseline - top + 1)
+    cap = float(baseline - top) + TOP_ROW_SHARE
     return cap if cap >= MIN_CAP_PX else None
 
 

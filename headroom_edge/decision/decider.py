@@ -18,7 +18,7 @@ from headroom_edge.decision.base import Decision
 from headroom_edge.decision.policy import review, review_question
 from headroom_edge.decision.regions import parse_region
 from headroom_edge.decision.rules import RuleSelector
-from headroom_edge.lowdetail import low_plan
+from headroom_edge.lowdetail import low_view_size
 from headroom_edge.technique import Technique
 from headroom_edge.tokens import family_view_size
 
@@ -88,7 +88,9 @@ class PolicyDecider:
         kept = review_question(decision, question)
         if kept is not None:
             return kept
-        low_size = low_plan(ctx.family, source.size)[0]
+        # The blur measure compares at what the model resolves of the low-detail plan: on Gemini 3
+        # LOW that is far less than the 1024 px sent (lowdetail.low_view_size).
+        low_size = low_view_size(ctx.family, source.size)
         if decision.technique is Technique.TRANSCODE:
             signals = self.analyzer.analyze(source, low_size, "presence")
         else:
