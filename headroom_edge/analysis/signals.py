@@ -36,9 +36,8 @@ QUICK_SIDE = 512
 """Long side of the copy every analysis starts from: enough to tell a photo from a document
 (graphic statistics sample 256 px) and, for JPEGs, about what the low-detail rewrite decodes."""
 ANALYSIS_SIDE = 1024
-"""Long side of the working copy the blur measure compares at (when no text size was measured),
-and the largest copy the detector reads. Produced with JPEG draft decoding and integer
-reduction, so it is cheap."""
+"""Long side of the working copy the blur measure compares at (when no text size was measured).
+Produced with JPEG draft decoding and integer reduction, so it is cheap."""
 MEASURE_SIDE = 2048
 """Long side of the copy whose pixels the line heights are read from: the original for every
 image up to 2048 px, so small text is measured in the pixels it was drawn in."""
@@ -48,6 +47,10 @@ original). It finds lines down to ~4 px font in its input, so every line the mod
 at all (>= ``LEGIBLE_TEXT_PX`` cap height, ~11 px font, in its view) is found; text it misses
 is illegible to the model even untouched, and no technique can change that."""
 MIN_DETECT_SIDE = 384
+MAX_DETECT_SIDE = 768
+"""The detector's cost grows with the square of its side (scripts/bench_fit.py times whole
+requests): 768 covers half of every provider's view of a page but Gemini 2's full-pixel tiles
+and Claude's 1568 px, where it is 0.44-0.49 of the view instead of 0.5."""
 PRESENCE_SIDE = 224
 """Long side of the whole-image copy the detector reads to answer 'is there any text?'."""
 
@@ -55,9 +58,9 @@ PRESENCE_SIDE = 224
 def detect_side(view_size: tuple[int, int] | None) -> int:
     """Detector ``max_side`` for a legibility measurement, from the model's view of the image."""
     if view_size is None:
-        return ANALYSIS_SIDE
+        return MAX_DETECT_SIDE
     side = math.ceil(DETECT_SHARE_OF_VIEW * max(view_size))
-    return max(MIN_DETECT_SIDE, min(ANALYSIS_SIDE, side))
+    return max(MIN_DETECT_SIDE, min(MAX_DETECT_SIDE, side))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from PIL import Image, ImageDraw
 
 from headroom_edge.analysis.signals import (
     ANALYSIS_SIDE,
+    MAX_DETECT_SIDE,
     MIN_DETECT_SIDE,
     PRESENCE_SIDE,
     QUICK_SIDE,
@@ -39,8 +40,8 @@ def test_working_copy_is_at_most_the_side_and_keeps_the_aspect(size: tuple[int, 
 def test_the_detector_reads_at_half_the_models_view() -> None:
     assert detect_side((768, 1086)) == 543
     assert detect_side((200, 100)) == MIN_DETECT_SIDE
-    assert detect_side((4000, 3000)) == ANALYSIS_SIDE
-    assert detect_side(None) == ANALYSIS_SIDE
+    assert detect_side((4000, 3000)) == MAX_DETECT_SIDE
+    assert detect_side(None) == MAX_DETECT_SIDE
 
 
 def test_legibility_of_a_small_text_page_measures_the_text_size(ocr_engine: OcrEngine) -> None:
