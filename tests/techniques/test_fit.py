@@ -72,3 +72,13 @@ def test_results_carry_the_new_wire_name() -> None:
     assert CompressionResult(images=(image,)).to_dict()["technique"] == "fit"
     assert Technique("fit") is Technique.FIT and str(Technique.FIT) == "fit"
     assert [t.value for t in Technique][:4] == ["full_low", "preserve", "crop", "transcode"]
+
+
+def test_metrics_count_fit_images() -> None:
+    from headroom_edge.integrations.metrics import Metrics
+
+    metrics = Metrics()
+    image = ImageResult(index=0, technique=Technique.FIT, original_tokens=1105, compressed_tokens=765,
+                        confidence=0.9, reason="fit")
+    metrics.record_compression(CompressionResult(images=(image,)), 1000, 600, 0.2)
+    assert 'headroom_images_total{technique="fit"} 1' in metrics.render()
