@@ -73,6 +73,13 @@ class SourceImage:
     info: ImageInfo
     config: CompressionConfig
     _decoded: dict[tuple[int, int] | None, Image.Image] = field(default_factory=dict)
+    text_cap_px: float | None = None
+    """Cap height (px, original pixels) of the image's smallest text, once image analysis has
+    measured it (``analysis.signals.measure_text``); None before that or where no line was
+    measured. Kept here, like the decoded pixels, so the FIT technique plans with the very
+    measurement the policy judged instead of measuring a second time."""
+    text_measured: bool = False
+    """Whether ``text_cap_px`` is a measurement (True) or merely not measured yet (False)."""
 
     @property
     def size(self) -> tuple[int, int]:

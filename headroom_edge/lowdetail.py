@@ -26,6 +26,7 @@ from headroom_edge.tokens import (
     OPENAI_PATCH,
     ModelFamily,
     ceil_div,
+    family_view_size,
     fit_box,
 )
 
@@ -85,3 +86,13 @@ def low_plan(family: ModelFamily, size: tuple[int, int]) -> LowPlan:
     if kind == "gemini2":
         return fit_box(*size, GEMINI2_TILE, GEMINI2_TILE), None, None
     raise ValueError(f"no low-detail plan for model family kind {kind!r}")
+
+
+def low_view_size(family: ModelFamily, size: tuple[int, int]) -> tuple[int, int]:
+    """What the model resolves of the low-detail plan: where FULL_LOW's legibility is judged.
+
+    Not the pixels sent: OpenAI tile models look at ``detail: "low"`` through a 512-px box, and
+    Gemini 3 LOW resolves far fewer pixels than the 1024 px box bounds (``family_view_size``).
+    """
+    target, detail, level = low_plan(family, size)
+    return family_view_size(family, target[0], target[1], detail, level)

@@ -70,6 +70,8 @@ __all__ = [
 # --- OpenAI ------------------------------------------------------------------------------------
 
 _OPENAI_TILE = 512
+OPENAI_TILE = _OPENAI_TILE
+"""Public name of the 512-px tile side, for planners that step on the tile grid (fitplan)."""
 _OPENAI_TILE_BOX = 2048
 _OPENAI_TILE_SHORT_SIDE = 768
 OPENAI_LOW_BOX = 512

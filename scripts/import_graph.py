@@ -27,7 +27,7 @@ PACKAGE = "headroom_edge"
 ROOT = Path(__file__).resolve().parents[1]
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("words", ("_version", "technique", "providers", "catalog", "tokens", "lowdetail", "config",
+    ("words", ("_version", "technique", "providers", "catalog", "tokens", "lowdetail", "fitplan", "config",
                "results", "cache")),
     ("pixels", ("imaging", "runtime", "fetch")),
     ("formats", ("formats",)),

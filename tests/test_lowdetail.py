@@ -46,3 +46,16 @@ def test_fit_size_is_the_token_rules_fit() -> None:
     # One fit rule: exact integer rounding, half up, as the token estimates always did (the old
     # float round() of imaging rounded 128.5 to even: 128).
     assert fit_size(1024, 257, 512, 512) == (512, 129)
+
+
+def test_low_view_is_what_the_model_resolves_of_the_low_plan() -> None:
+    from headroom_edge.lowdetail import low_view_size
+    from headroom_edge.tokens import family_view_size
+
+    g3 = resolve_family("google", "gemini-3-pro")
+    sent = low_plan(g3, (1240, 1754))[0]
+    assert sent == (724, 1024)
+    assert low_view_size(g3, (1240, 1754)) == family_view_size(g3, 1240, 1754, media_resolution="LOW")
+    assert low_view_size(g3, (1240, 1754))[0] < sent[0]  # LOW sees far fewer px than it is sent
+    assert low_view_size(resolve_family("openai", "gpt-4o"), (2048, 1024)) == (512, 256)
+    assert low_view_size(resolve_family("anthropic", None), (1024, 1024)) == (504, 504)

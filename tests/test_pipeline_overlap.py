@@ -19,7 +19,7 @@ from tests import factories as f
 
 CASES = [
     (f.photo_jpeg(1024, 1024), "image/jpeg", "What is in this photo?", Technique.FULL_LOW),
-    (f.encode(f.screenshot(1280, 800), "PNG"), "image/png", "What app is this?", Technique.PRESERVE),
+    (f.encode(f.screenshot(1280, 800), "PNG"), "image/png", "What app is this?", Technique.FIT),  # policy row 1: its UI text fits 1024x640
     (f.photo_jpeg(1024, 1024), "image/jpeg", "How many buttons are on the suit?", Technique.PRESERVE),
     (f.encode(f.quadrants(800), "PNG"), "image/png", "What is in the top-left corner?", Technique.CROP),
     (f.photo_jpeg(1024, 1024)[:20000], "image/jpeg", "What is in this photo?", None),  # header fine, pixels cut

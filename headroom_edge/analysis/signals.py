@@ -3,8 +3,9 @@
 All signals come from models that ship (the PP-OCR text detector from the ``rapidocr`` package)
 and from plain measurements, so the default install needs nothing else:
 
-* text presence, covered area and the height of the smallest text (the PP-OCR detector, run only
-  where its answer matters, on a small tile or copy: see :class:`ImageAnalyzer`);
+* text presence, covered area and the cap height of the smallest text (the PP-OCR detector finds
+  the lines, run only where its answer matters; :mod:`~headroom_edge.analysis.textsize` reads each
+  line's height from its pixels: see :class:`ImageAnalyzer`);
 * document/screenshot-ness (flat colours and sharp edges, :func:`~headroom_edge.imaging.graphic_stats`);
 * how much the low-detail size would destroy: downscale to it, upscale back, compare
   (:func:`~headroom_edge.imaging.detail_loss`);
@@ -14,6 +15,7 @@ and from plain measurements, so the default install needs nothing else:
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image
 
+from headroom_edge.analysis.textsize import TextSize, line_cap_height, summarise
 from headroom_edge.imaging import detail_loss, fit_size, fit_within, graphic_stats
 
 if TYPE_CHECKING:
@@ -33,13 +36,31 @@ QUICK_SIDE = 512
 """Long side of the copy every analysis starts from: enough to tell a photo from a document
 (graphic statistics sample 256 px) and, for JPEGs, about what the low-detail rewrite decodes."""
 ANALYSIS_SIDE = 1024
-"""Long side of the working copy. Large enough that shrinking it to a low-detail size still
-shows what is lost; produced with JPEG draft decoding and integer reduction, so it is cheap."""
-TILE = 128
-"""Side of the native-resolution tile the text detector reads to measure the smallest text:
-big enough for ~30 px text, small enough for ~6 ms of detector time (scripts/bench_analysis.py)."""
+"""Long side of the working copy the blur measure compares at (when no text size was measured).
+Produced with JPEG draft decoding and integer reduction, so it is cheap."""
+MEASURE_SIDE = 2048
+"""Long side of the copy whose pixels the line heights are read from: the original for every
+image up to 2048 px, so small text is measured in the pixels it was drawn in."""
+DETECT_SHARE_OF_VIEW = 0.5
+"""The detector reads the image at half the size the provider's model sees it (its view of the
+original). It finds lines down to ~4 px font in its input, so every line the model could read
+at all (>= ``LEGIBLE_TEXT_PX`` cap height, ~11 px font, in its view) is found; text it misses
+is illegible to the model even untouched, and no technique can change that."""
+MIN_DETECT_SIDE = 384
+MAX_DETECT_SIDE = 768
+"""The detector's cost grows with the square of its side (scripts/bench_fit.py times whole
+requests): 768 covers half of every provider's view of a page but Gemini 2's full-pixel tiles
+and Claude's 1568 px, where it is 0.44-0.49 of the view instead of 0.5."""
 PRESENCE_SIDE = 224
 """Long side of the whole-image copy the detector reads to answer 'is there any text?'."""
+
+
+def detect_side(view_size: tuple[int, int] | None) -> int:
+    """Detector ``max_side`` for a legibility measurement, from the model's view of the image."""
+    if view_size is None:
+        return MAX_DETECT_SIDE
+    side = math.ceil(DETECT_SHARE_OF_VIEW * max(view_size))
+    return max(MIN_DETECT_SIDE, min(MAX_DETECT_SIDE, side))
 
 
 @dataclass(frozen=True)
@@ -48,16 +69,20 @@ class ImageSignals:
     text_area: float
     """Share of the image covered by detected text, 0..1."""
     smallest_text_px: float | None
-    """Height of the smallest text (low percentile) in original pixels; None without text."""
+    """Cap height of the smallest text in original pixels (the ``SMALLEST_PERCENTILE`` of the
+    measured lines, :mod:`~headroom_edge.analysis.textsize`); None when no line was measured."""
     graphic: bool
     """Flat colours and sharp edges: a document, screenshot, chart or diagram rather than a photo."""
     flat_share: float
     low_detail_loss: float | None
-    """0..1: what the low-detail size destroys (0 = nothing, ~0.5 = small text turned to mush);
+    """0..1: what the low-detail view destroys (0 = nothing, ~0.5 = small text turned to mush;
+    measured at ``low_size``, which the policy passes as what the model resolves of the low plan);
     None when not measured (photos, or graphics whose text size the detector measured: no policy
     row depends on it then)."""
     siglip: dict[str, float] | None
     seconds: float
+    text_lines: int = 0
+    """Detected lines whose cap height was measured (what ``smallest_text_px`` summarises)."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -77,63 +102,94 @@ class ImageAnalyzer:
     The detector (the expensive part) runs only where its answer can change the decision:
 
     * ``purpose="legibility"`` (a FULL_LOW question): on a document-like graphic, the detector
-      reads the densest ``TILE`` x ``TILE`` tile of an ``ANALYSIS_SIDE`` working copy at that
-      resolution to find the smallest text; only when it measures none does the blur measure
-      run. Photos skip both: a general question about a photo does not depend on the size of
-      text in it.
+      finds the lines on the whole image at :func:`detect_side` of the model's view (``view_size``)
+      and each line's cap height is read from a ``MEASURE_SIDE`` copy
+      (:func:`measure_text`); only when no line is measured does the blur measure run. Photos
+      skip both: a general question about a photo does not depend on the size of text in it.
     * ``purpose="presence"`` (a TRANSCODE question): on a photo, the detector reads a
       ``PRESENCE_SIDE`` copy to tell whether there is any text at all.
+
+    The text size measured is also kept on the source (``SourceImage.text_cap_px``), so the FIT
+    technique plans with the very measurement the policy judged.
     """
 
     def __init__(self, ocr: Any | None, siglip: SiglipScorer | None = None) -> None:
         self.ocr = ocr
         self.siglip = siglip
 
-    def analyze(self, source: SourceImage, low_size: tuple[int, int], purpose: str = "legibility") -> ImageSignals:
+    def analyze(self, source: SourceImage, low_size: tuple[int, int], purpose: str = "legibility",
+                view_size: tuple[int, int] | None = None) -> ImageSignals:
         started = time.perf_counter()
         # A quick copy first: for a JPEG it is a draft decode at about the low-detail size, which
         # the full_low technique then reuses, so a photo is decoded once for analysis and rewrite.
         quick = working_copy(source, QUICK_SIDE)
         stats = graphic_stats(quick)
         loss: float | None = None
-        boxes, area, smallest = 0, 0.0, None
-        detect_on = None
-        scale = 1.0  # detect_on pixels per original pixel
-        img = None
+        boxes, area, size = 0, 0.0, None
         if purpose == "legibility" and stats.is_graphic:
-            img = working_copy(source, ANALYSIS_SIDE)
-            scale = img.width / source.size[0]
-            detect_on = densest_tile(img, TILE)
-        elif purpose == "presence" and not stats.is_graphic:
+            if self.ocr is not None:
+                boxes, area, size = measure_text(source, self.ocr, view_size)
+            if size is None:
+                # No text size measured (no text found, or no detector): fall back to how much
+                # the low-detail size would blur this graphic (policy row 1's second test).
+                img = working_copy(source, ANALYSIS_SIDE)
+                scale = img.width / source.size[0]
+                loss_size = (max(1, round(low_size[0] * scale)), max(1, round(low_size[1] * scale)))
+                loss = detail_loss(img, *loss_size) if loss_size[0] < img.width else 0.0
+        elif purpose == "presence" and not stats.is_graphic and self.ocr is not None:
             detect_on = fit_within(quick, PRESENCE_SIDE, PRESENCE_SIDE)
-            scale = detect_on.width / source.size[0]
-        if detect_on is not None and self.ocr is not None:
-            try:
-                found = self.ocr.detect(detect_on, max_side=max(detect_on.size))
-            except Exception as exc:  # analysis is advisory: without it the question decides alone
-                logger.warning("text detection failed: %s", type(exc).__name__)
-            else:
+            found = _detect(self.ocr, detect_on, max(detect_on.size))
+            if found is not None:
                 boxes, area = len(found.boxes), found.text_area_fraction
-                if found.smallest_text_height is not None:
-                    smallest = found.smallest_text_height / scale
-        if img is not None and smallest is None:
-            # No text size measured (no text found, or no detector): fall back to how much the
-            # low-detail size would blur this graphic (policy row 1's second test).
-            loss_size = (max(1, round(low_size[0] * scale)), max(1, round(low_size[1] * scale)))
-            loss = detail_loss(img, *loss_size) if loss_size[0] < img.width else 0.0
         scores = None
         if self.siglip is not None:
             scores = dict(self.siglip.score(quick).probabilities)
         return ImageSignals(
             text_boxes=boxes,
             text_area=area,
-            smallest_text_px=smallest,
+            smallest_text_px=None if size is None else size.smallest,
             graphic=stats.is_graphic,
             flat_share=stats.flat_share,
             low_detail_loss=loss,
             siglip=scores,
             seconds=time.perf_counter() - started,
+            text_lines=0 if size is None else size.lines,
         )
+
+
+def measure_text(source: SourceImage, ocr: Any, view_size: tuple[int, int] | None = None,
+                 ) -> tuple[int, float, TextSize | None]:
+    """(detected lines, text area share, cap heights in original px) of ``source``.
+
+    The detector reads the image at :func:`detect_side` (it shrinks the copy itself); each box's
+    cap height is read from the ``MEASURE_SIDE`` copy's pixels. The result is remembered on the
+    source (``text_cap_px``), where the FIT technique reads it.
+    """
+    img = working_copy(source, MEASURE_SIDE)
+    found = _detect(ocr, img, detect_side(view_size))
+    if found is None:
+        return 0, 0.0, None
+    grey = np.asarray(img.convert("L"))
+    caps = []
+    for box in found.boxes:
+        y0, y1 = max(0, int(box.y0)), min(grey.shape[0], math.ceil(box.y1))
+        x0, x1 = max(0, int(box.x0)), min(grey.shape[1], math.ceil(box.x1))
+        cap = line_cap_height(grey[y0:y1, x0:x1])
+        if cap is not None:
+            caps.append(cap)
+    measured = summarise(caps)
+    size = None if measured is None else measured.scaled(source.size[0] / img.width)
+    source.text_cap_px = None if size is None else size.smallest
+    source.text_measured = True
+    return len(found.boxes), found.text_area_fraction, size
+
+
+def _detect(ocr: Any, img: Image.Image, side: int) -> Any | None:
+    try:
+        return ocr.detect(img, max_side=side)
+    except Exception as exc:  # analysis is advisory: without it the question decides alone
+        logger.warning("text detection failed: %s", type(exc).__name__)
+        return None
 
 
 def working_copy(source: SourceImage, side: int) -> Image.Image:
@@ -147,21 +203,3 @@ def working_copy(source: SourceImage, side: int) -> Image.Image:
     if img.size != target and (img.width > target[0] or img.height > target[1]):
         img = img.resize(target, Image.Resampling.BILINEAR)
     return img
-
-
-def densest_tile(img: Image.Image, tile: int) -> Image.Image:
-    """The ``tile`` x ``tile`` crop with the most horizontal grey-level edges (text, if any)."""
-    if img.width <= tile and img.height <= tile:
-        return img
-    grey = np.asarray(img.convert("L"), dtype=np.int16)
-    edges = np.abs(np.diff(grey, axis=1))
-    half = tile // 2  # score tiles on a half-tile grid so text straddling a border is found
-    rows, cols = max(1, (edges.shape[0]) // half), max(1, edges.shape[1] // half)
-    cells = edges[: rows * half, : cols * half].reshape(rows, half, cols, half).sum(axis=(1, 3))
-    span = 2 if rows >= 2 and cols >= 2 else 1
-    if span == 2:
-        cells = cells[:-1, :-1] + cells[1:, :-1] + cells[:-1, 1:] + cells[1:, 1:]
-    r, c = np.unravel_index(int(np.argmax(cells)), cells.shape)
-    x0 = min(int(c) * half, max(0, img.width - tile))
-    y0 = min(int(r) * half, max(0, img.height - tile))
-    return img.crop((x0, y0, min(img.width, x0 + tile), min(img.height, y0 + tile)))

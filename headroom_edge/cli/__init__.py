@@ -16,7 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="headroom-edge",
         description="Cut the image tokens of LLM requests: pick, per image, the cheapest technique "
-        "that keeps the answer right (full_low, preserve, crop, transcode).",
+        "that keeps the answer right (full_low, preserve, crop, transcode, fit).",
     )
     parser.add_argument("--version", action="version", version=f"headroom-edge {__version__}")
     parser.add_argument(

@@ -5,8 +5,8 @@ A decider sees the question and the source image (header info, pixels on demand)
 
 * :class:`RulesDecider`: the documented question rules (fallback without router files);
 * :class:`RouterDecider`: the trained int8 MiniLM query router;
-* :class:`PolicyDecider`: wraps either and lets measured image signals change the technique
-  (see :mod:`headroom_edge.decision.policy`).
+* :class:`PolicyDecider`: wraps either and lets the question's kind and measured image signals
+  change the technique (see :mod:`headroom_edge.decision.policy`), FIT included.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Protocol
 
 from headroom_edge.context import SourceImage, TechniqueContext
 from headroom_edge.decision.base import Decision
-from headroom_edge.decision.policy import review
+from headroom_edge.decision.policy import review, review_question
 from headroom_edge.decision.regions import parse_region
 from headroom_edge.decision.rules import RuleSelector
-from headroom_edge.lowdetail import low_plan
+from headroom_edge.lowdetail import low_view_size
 from headroom_edge.technique import Technique
+from headroom_edge.tokens import family_view_size
 
 if TYPE_CHECKING:
     from headroom_edge.analysis.signals import ImageAnalyzer
@@ -65,10 +66,14 @@ class RouterDecider:
 
 
 class PolicyDecider:
-    """Lets image analysis overrule the question where the image demands it.
+    """Lets the question's kind and image analysis overrule the question's technique where the
+    image demands it (see :mod:`headroom_edge.decision.policy`).
 
     Analysis runs only for decisions it can change (FULL_LOW, TRANSCODE), so preserve and crop
-    questions pay nothing for it.
+    questions pay nothing for it; a detail question routed to transcode is kept before any
+    analysis runs (policy row 4). The legibility measurement is told what the model sees of the
+    untouched image (``family_view_size``), so the detector reads the image at the resolution
+    that matters, and the policy judges the low-detail view, not the pixels sent.
     """
 
     def __init__(self, inner: Decider, analyzer: ImageAnalyzer) -> None:
@@ -80,7 +85,16 @@ class PolicyDecider:
         decision = self.inner.decide(question, source, ctx)
         if decision.technique not in (Technique.FULL_LOW, Technique.TRANSCODE):
             return decision
-        low_size = low_plan(ctx.family, source.size)[0]
-        purpose = "presence" if decision.technique is Technique.TRANSCODE else "legibility"
-        signals = self.analyzer.analyze(source, low_size, purpose)
-        return review(decision, signals, original_size=source.size, low_size=low_size)
+        kept = review_question(decision, question)
+        if kept is not None:
+            return kept
+        # The blur measure compares at what the model resolves of the low-detail plan: on Gemini 3
+        # LOW that is far less than the 1024 px sent (lowdetail.low_view_size).
+        low_size = low_view_size(ctx.family, source.size)
+        if decision.technique is Technique.TRANSCODE:
+            signals = self.analyzer.analyze(source, low_size, "presence")
+        else:
+            view = family_view_size(ctx.family, *source.size, ctx.detail, ctx.media_resolution)
+            signals = self.analyzer.analyze(source, low_size, "legibility", view_size=view)
+        return review(decision, signals, family=ctx.family, original_size=source.size, detail=ctx.detail,
+                      media_resolution=ctx.media_resolution)

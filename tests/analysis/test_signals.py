@@ -3,17 +3,18 @@ the detector looks, and that the measurements are cheap copies of the right size
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
 from headroom_edge.analysis.signals import (
     ANALYSIS_SIDE,
+    MAX_DETECT_SIDE,
+    MIN_DETECT_SIDE,
     PRESENCE_SIDE,
     QUICK_SIDE,
-    TILE,
     ImageAnalyzer,
-    densest_tile,
+    detect_side,
+    measure_text,
     working_copy,
 )
 from headroom_edge.config import CompressionConfig
@@ -21,6 +22,7 @@ from headroom_edge.context import SourceImage
 from headroom_edge.imaging import probe_image
 from headroom_edge.ocr import OcrEngine
 from tests import factories as f
+from tests.analysis import pages
 
 
 def _source(data: bytes) -> SourceImage:
@@ -35,26 +37,27 @@ def test_working_copy_is_at_most_the_side_and_keeps_the_aspect(size: tuple[int, 
     assert abs(img.width / img.height - size[0] / size[1]) < 0.02
 
 
-def test_densest_tile_lands_on_the_text() -> None:
-    img = Image.new("RGB", (1024, 768), "white")
-    ImageDraw.Draw(img).text((820, 620), "SERIAL 4471-A", fill="black", font=f.font(14))
-    tile = densest_tile(img, TILE)
-    assert tile.size == (TILE, TILE)
-    # the only dark pixels are the text's, so a tile holding them was cut around the text
-    assert np.asarray(tile.convert("L")).min() < 100
-
-
-def test_densest_tile_of_a_small_image_is_the_image() -> None:
-    img = Image.new("RGB", (100, 80), "white")
-    assert densest_tile(img, TILE) is img
+def test_the_detector_reads_at_half_the_models_view() -> None:
+    assert detect_side((768, 1086)) == 543
+    assert detect_side((200, 100)) == MIN_DETECT_SIDE
+    assert detect_side((4000, 3000)) == MAX_DETECT_SIDE
+    assert detect_side(None) == MAX_DETECT_SIDE
 
 
 def test_legibility_of_a_small_text_page_measures_the_text_size(ocr_engine: OcrEngine) -> None:
-    page = _source(f.encode(f.document(1000, 1300, size=14), "PNG"))
-    signals = ImageAnalyzer(ocr_engine).analyze(page, (394, 512), "legibility")
-    assert signals.graphic is True and signals.text_boxes > 0
-    assert signals.smallest_text_px is not None and 6 < signals.smallest_text_px < 30
+    page = _source(f.encode(pages.text_page(14, width=1000, height=1300).image, "PNG"))
+    signals = ImageAnalyzer(ocr_engine).analyze(page, (394, 512), "legibility", view_size=(768, 998))
+    assert signals.graphic is True and signals.text_boxes > 0 and signals.text_lines > 10
+    assert signals.smallest_text_px == pytest.approx(pages.cap_height(14), rel=0.2)
     assert signals.low_detail_loss is None  # the text size answered; no blur measure needed
+    # kept on the source, where FIT reads it
+    assert page.text_measured and page.text_cap_px == signals.smallest_text_px
+
+
+def test_measuring_a_page_without_text_remembers_that_too(ocr_engine: OcrEngine) -> None:
+    blank = _source(f.encode(Image.new("RGB", (800, 600), "white"), "PNG"))
+    assert measure_text(blank, ocr_engine)[2] is None
+    assert blank.text_measured and blank.text_cap_px is None
 
 
 def test_legibility_without_a_detector_falls_back_to_the_blur_measure() -> None:

@@ -31,10 +31,13 @@ class Recording:
 
     inner: ImageAnalyzer = field(default_factory=lambda: ImageAnalyzer(None))
     calls: list[tuple[Any, ...]] = field(default_factory=list)
+    views: list[tuple[int, int] | None] = field(default_factory=list)
 
-    def analyze(self, source: SourceImage, low_size: tuple[int, int], purpose: str = "legibility") -> Any:
+    def analyze(self, source: SourceImage, low_size: tuple[int, int], purpose: str = "legibility",
+                view_size: tuple[int, int] | None = None) -> Any:
         self.calls.append((low_size, purpose))
-        return self.inner.analyze(source, low_size, purpose)
+        self.views.append(view_size)
+        return self.inner.analyze(source, low_size, purpose, view_size)
 
 
 def test_rules_decider_names_itself() -> None:
@@ -90,7 +93,7 @@ def test_router_decider_reads_the_region_of_a_crop() -> None:
     source, ctx = _inputs(f.photo_jpeg())
     decision = RouterDecider(router).decide("what is in the top-left corner?", source, ctx)
     assert decision.decided_by == "router"
-    assert set(decision.signals["router_probabilities"]) == {t.value for t in Technique}
+    assert set(decision.signals["router_probabilities"]) == {t.value for t in Technique if t is not Technique.FIT}
     if decision.technique is Technique.CROP:
         assert decision.region is not None and decision.region.name == "top-left corner"
     else:

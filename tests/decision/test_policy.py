@@ -1,8 +1,9 @@
 """Every row of the policy table (headroom_edge/decision/policy.py), on real images.
 
-Rows 1 and 3 run the real PP-OCR detector on rendered pages and screenshots and on
-scikit-image's photographs; row 2 (SigLIP) is checked on the pure review function because no real
-SigLIP model ships (its scorer is tested in tests/analysis/test_siglip.py)."""
+Rows 1, 1b and 3 run the real PP-OCR detector on rendered pages and screenshots and on
+scikit-image's photographs; row 4 runs the real compressor on detail questions in the router's
+languages; row 2 (SigLIP) is checked on the pure review function because no real SigLIP model
+ships (its scorer is tested in tests/analysis/test_siglip.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,15 @@ from headroom_edge import ImageCompressor, Technique
 from headroom_edge.analysis.signals import ImageSignals
 from headroom_edge.decision.base import Decision
 from headroom_edge.decision.decider import PolicyDecider, RulesDecider
-from headroom_edge.decision.policy import review
+from headroom_edge.decision.policy import LEGIBLE_TEXT_PX, review, review_question
+from headroom_edge.fitplan import text_in_view
+from headroom_edge.formats.datauri import decode_base64, parse_data_url
+from headroom_edge.lowdetail import low_view_size
+from headroom_edge.tokens import resolve_family
 from tests import factories as f
+from tests.analysis import pages
+
+GPT4O = resolve_family("openai", "gpt-4o")
 
 
 def test_the_default_compressor_reviews_with_the_policy(compressor: ImageCompressor) -> None:
@@ -40,12 +48,28 @@ def test_row0_computer_use_request_keeps_every_screenshot_geometry(compressor: I
     assert result.compressed_size == result.original_size == (1280, 800)
 
 
-def test_row1_general_question_on_a_page_of_small_text_keeps_it_legible(compressor: ImageCompressor) -> None:
-    page = f.encode(f.document(1000, 1300, size=14), "PNG")
-    result = _one(compressor, page, "What is this?", "image/png")
-    assert result.technique is Technique.PRESERVE
+def test_row1_general_question_on_a_page_of_small_text_fits_it(compressor: ImageCompressor) -> None:
+    """20 px prose (15 px capitals) on a 1240x1754 page: 4.3 px at gpt-4o's low detail, so not
+    full_low; the 2x2 tiles of 724x1024 keep it legible, cheaper than the 6 tiles of the original."""
+    page = f.encode(pages.text_page(20).image, "PNG")
+    out = compressor.compress_body(f.openai_chat_body(page, "What is this?", media_type="image/png"))
+    result = out.result.images[0]
+    assert result.technique is Technique.FIT, result.reason
     assert result.decided_by == "policy" and "policy row 1" in result.reason
     assert result.signals["graphic"] is True
+    part = out.body["messages"][1]["content"][1]["image_url"]
+    assert "detail" not in part  # high detail: the text needs the tiles
+    assert f.decode(decode_base64(parse_data_url(part["url"])[1])).size == result.compressed_size == (724, 1024)
+    assert result.compressed_tokens == 765 < result.original_tokens == 1105
+    assert result.signals["fit_text_px"] >= LEGIBLE_TEXT_PX
+
+
+def test_row1b_small_text_that_no_cheaper_size_keeps_legible_is_preserved(compressor: ImageCompressor) -> None:
+    """12 px table text (9 px capitals): 5.6 px even in gpt-4o's view of the untouched image, so
+    no cheaper size can keep it legible: the original goes (row 1b), not a fit."""
+    result = _one(compressor, f.encode(pages.table().image, "PNG"), "What is this?", "image/png")
+    assert result.technique is Technique.PRESERVE
+    assert "policy row 1b" in result.reason and "no cheaper size" in result.reason
 
 
 def test_row1_large_text_page_may_go_low(compressor: ImageCompressor) -> None:
@@ -57,7 +81,8 @@ def test_row1_large_text_page_may_go_low(compressor: ImageCompressor) -> None:
 def test_row1_screenshot_with_small_ui_text_keeps_it_legible(compressor: ImageCompressor) -> None:
     shot = f.encode(f.screenshot(1920, 1080), "PNG")
     result = _one(compressor, shot, "What app is this?", "image/png")
-    assert result.technique is Technique.PRESERVE and "policy row 1" in result.reason
+    assert result.technique in (Technique.FIT, Technique.PRESERVE) and "policy row 1" in result.reason
+    assert result.compressed_tokens <= result.original_tokens
 
 
 def test_row1_photo_general_question_still_goes_low(compressor: ImageCompressor) -> None:
@@ -122,28 +147,31 @@ def _signals(**kw: object) -> ImageSignals:
 def test_row2_siglip_text_page_with_detected_text_keeps_it() -> None:
     decision = Decision(Technique.FULL_LOW, 0.9, "router", "router")
     signals = _signals(text_boxes=3, text_area=0.1, smallest_text_px=40.0, siglip={"document": 0.8, "photo": 0.1})
-    out = review(decision, signals, original_size=(1000, 1000), low_size=(512, 512))
+    out = review(decision, signals, family=GPT4O, original_size=(1000, 1000))
     assert out.technique is Technique.PRESERVE and "policy row 2" in out.reason
 
 
 def test_row2_siglip_alone_without_text_does_not_escalate() -> None:
     decision = Decision(Technique.FULL_LOW, 0.9, "router", "router")
-    out = review(decision, _signals(siglip={"document": 0.9}), original_size=(1000, 1000), low_size=(512, 512))
+    out = review(decision, _signals(siglip={"document": 0.9}), family=GPT4O, original_size=(1000, 1000))
     assert out.technique is Technique.FULL_LOW
 
 
-def test_row4_other_decisions_are_unchanged_but_carry_signals() -> None:
+def test_row5_other_decisions_are_unchanged_but_carry_signals() -> None:
     for technique in (Technique.PRESERVE, Technique.CROP):
         decision = Decision(technique, 0.9, "router", "router")
-        out = review(decision, _signals(), original_size=(1000, 1000), low_size=(512, 512))
+        out = review(decision, _signals(), family=GPT4O, original_size=(1000, 1000))
         assert out.technique is technique and "graphic" in out.signals
 
 
 def test_policy_never_makes_a_decision_cheaper() -> None:
+    """Only FULL_LOW may become FIT (which costs more than low detail); all else stays or keeps."""
     for technique in Technique:
-        for signals in (_signals(), _signals(text_boxes=5, smallest_text_px=4.0, graphic=True, low_detail_loss=0.6)):
-            out = review(Decision(technique, 0.9, "x", "rules"), signals, original_size=(1000, 1000), low_size=(512, 512))
-            assert out.technique in (technique, Technique.PRESERVE)
+        for signals in (_signals(), _signals(text_boxes=5, smallest_text_px=4.0, graphic=True, low_detail_loss=0.6),
+                        _signals(text_boxes=5, smallest_text_px=16.0, graphic=True)):
+            out = review(Decision(technique, 0.9, "x", "rules"), signals, family=GPT4O, original_size=(1600, 1600))
+            allowed = {technique, Technique.PRESERVE} | ({Technique.FIT} if technique is Technique.FULL_LOW else set())
+            assert out.technique in allowed
 
 
 def test_policy_decider_skips_analysis_for_preserve() -> None:
@@ -162,3 +190,80 @@ def test_policy_decider_skips_analysis_for_preserve() -> None:
     assert result.technique is Technique.PRESERVE
     assert result.decided_by == "rules" and result.error is None
     assert recorder.calls == []
+
+
+def test_row1_gemini3_low_is_judged_at_what_low_shows_the_model(compressor: ImageCompressor) -> None:
+    """Item 2 of issue 12: 24 px prose (18 px capitals) on a 1240x1754 page would be 10.5 px in
+    the 724x1024 px sent at LOW, yet only 6.5 px in the ~450x636 px LOW shows Gemini 3: not low.
+    MEDIUM (~636x900 seen) keeps it at 9.2 px for 560 tokens instead of HIGH's 1120."""
+    g3 = resolve_family("google", "gemini-3-pro")
+    size = (1240, 1754)
+    assert text_in_view(18.0, size, low_view_size(g3, size)) < LEGIBLE_TEXT_PX <= text_in_view(18.0, size, (724, 1024))
+    body = f.gemini_body(f.encode(pages.text_page(24).image, "PNG"), "What is this?", media_type="image/png")
+    out = compressor.compress_body(body, path="/v1beta/models/gemini-3-pro:generateContent")
+    result = out.result.images[0]
+    assert result.technique is Technique.FIT, result.reason
+    assert (result.original_tokens, result.compressed_tokens) == (1120, 560)
+    part = next(p for p in out.body["contents"][0]["parts"] if "inlineData" in p or "inline_data" in p)
+    assert part["mediaResolution"] == {"level": "MEDIA_RESOLUTION_MEDIUM"}
+
+
+def test_row1_a_large_text_page_on_gemini3_goes_low(compressor: ImageCompressor) -> None:
+    """40 px prose (29 px capitals): still 10.5 px in LOW's modelled view, so LOW it is."""
+    body = f.gemini_body(f.encode(pages.text_page(40).image, "PNG"), "What is this?", media_type="image/png")
+    out = compressor.compress_body(body, path="/v1beta/models/gemini-3-pro:generateContent")
+    result = out.result.images[0]
+    assert result.technique is Technique.FULL_LOW, result.reason
+    assert result.compressed_tokens == 280
+
+
+DETAIL_QUESTIONS = [
+    "How many rows does this table have?",
+    "What does the gauge read?",
+    "What is the value of the line at sentence 12 in the chart?",
+    "¿Cuántas filas tiene la tabla?",
+    "Wie viele Balken zeigt das Diagramm?",
+    "Combien de lignes y a-t-il ?",
+    "Quantas colunas tem a tabela?",
+    "Quanti punti ci sono nel grafico?",
+    "Сколько строк в таблице?",
+    "表格里有多少行？",
+    "メーターの目盛はいくつですか",
+    "표에 몇 개의 행이 있나요?",
+    "तालिका में कितनी पंक्तियाँ हैं?",
+]
+
+
+def test_row4_a_detail_question_routed_to_transcode_keeps_its_pixels() -> None:
+    for question in DETAIL_QUESTIONS:
+        decision = Decision(Technique.TRANSCODE, 0.8, "router: transcode (0.80)", "router")
+        out = review_question(decision, question)
+        assert out is not None and out.technique is Technique.PRESERVE, question
+        assert out.decided_by == "policy" and "policy row 4" in out.reason
+
+
+def test_row4_text_questions_still_transcode() -> None:
+    decision = Decision(Technique.TRANSCODE, 0.8, "router", "router")
+    for question in ("Transcribe the text in this image.", "Read the whole page, word for word.",
+                     "Traduce el texto al inglés.", "Extract the invoice as JSON."):
+        assert review_question(decision, question) is None, question
+    assert review_question(Decision(Technique.FULL_LOW, 0.8, "router", "router"), "How many cats?") is None
+
+
+def test_row4_end_to_end_no_ocr_runs_for_a_detail_question(compressor: ImageCompressor) -> None:
+    """Through the real compressor with a decider that routes to transcode (as the router does
+    for 5-9 such questions per model in issue 12): kept, before any OCR or analysis ran."""
+    from headroom_edge.decision.decider import PolicyDecider
+
+    class ToTranscode:
+        name = "router"
+
+        def decide(self, question: str, source: object, ctx: object) -> Decision:
+            return Decision(Technique.TRANSCODE, 0.8, "router: transcode (0.80)", "router")
+
+    comp = ImageCompressor(decider=PolicyDecider(ToTranscode(), compressor.decider.analyzer))  # type: ignore[arg-type, attr-defined]
+    page = f.encode(pages.table().image, "PNG")
+    result = comp.compress_body(f.openai_chat_body(page, "How many rows does the table have?",
+                                                   media_type="image/png")).result.images[0]
+    assert result.technique is Technique.PRESERVE and "policy row 4" in result.reason
+    assert "ocr_chars" not in result.signals and "text_boxes" not in result.signals
