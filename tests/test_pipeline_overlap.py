@@ -245,3 +245,21 @@ def test_a_graphic_png_is_not_speculated_on(helper: ThreadPoolExecutor) -> None:
     early = EarlyWork.start(helper, image, _ctx())
     assert early.future.result(timeout=30) is None
     assert image.pixels(min_size=(512, 320)).size == (1280, 800)  # the decode itself was kept for the analysis
+
+
+def test_concurrent_requests_sharing_one_helper_get_their_own_results(
+    compressor: ImageCompressor, helper: ThreadPoolExecutor,
+) -> None:
+    """Four request threads, one helper: each image's speculation belongs to that image alone
+    (jobs queue, the late ones are cancelled or find the pixels decoded), and every result and
+    body equals the inline one (the second round may be answered by the decision cache)."""
+    images = [f.photo_jpeg(1024, 1024, quality=q) for q in (70, 80, 90)] + [f.photo_jpeg(800, 600)]
+    inline = ImagePipeline(compressor.config, compressor.decider, compressor.ocr)
+    overlapped = ImagePipeline(compressor.config, compressor.decider, compressor.ocr, overlap=helper)
+    expected = [_run(inline, f.openai_chat_body(data, "What is in this photo?")) for data in images]
+    with ThreadPoolExecutor(4, "test-request") as requests:
+        got = list(requests.map(lambda d: _run(overlapped, f.openai_chat_body(d, "What is in this photo?")),
+                                images * 2))
+    for (results, body), ((want,), want_body) in zip(got, expected * 2, strict=True):
+        assert [_comparable(replace(r, cached=False)) for r in results] == [_comparable(want)]
+        assert body == want_body
