@@ -12,9 +12,10 @@ pricing (:meth:`TechniqueContext.tokens`) read that one answer, so they cannot d
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from headroom_edge.config import CompressionConfig
 from headroom_edge.imaging import ContentKind, ImageInfo, decode_image, encode_image
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from PIL import Image
 
     from headroom_edge.ocr import OcrEngine
+
+T = TypeVar("T")
 
 Box = tuple[float, float, float, float]
 """A fractional (left, top, right, bottom) box in 0..1 of the oriented image."""
@@ -80,6 +83,7 @@ class SourceImage:
     measurement the policy judged instead of measuring a second time."""
     text_measured: bool = False
     """Whether ``text_cap_px`` is a measurement (True) or merely not measured yet (False)."""
+    _remembered: dict[str, Any] = field(default_factory=dict)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -100,6 +104,14 @@ class SourceImage:
                 return min(big_enough, key=lambda img: img.width * img.height)
         self._decoded[min_size] = decode_image(self.data, self.config.limits, min_size=min_size).image
         return self._decoded[min_size]
+
+    def remember(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()``, once per ``key`` for this source: a measurement of its pixels that two
+        readers need (the analysis, and the pipeline's helper thread taking the same look while
+        the router runs). Two threads racing both compute the same value; the first one stored wins."""
+        if key not in self._remembered:
+            self._remembered.setdefault(key, compute())
+        return self._remembered[key]  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)

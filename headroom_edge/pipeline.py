@@ -4,25 +4,22 @@ This is the per-image unit of work the compressor runs for every slot a wire for
 never raises: any failure leaves the part exactly as the client sent it and is recorded in the
 :class:`ImageResult` (``error``), so a request is never broken by its images.
 
-Given a helper thread (``overlap``), the helper decodes the pixels the analysis and the
-low-detail rewrite start from while this thread routes the question: Pillow's decoder and
-onnxruntime both release the GIL, so on two cores the router's milliseconds and the decode overlap.
+Given a helper thread (``overlap``), the helper decodes the pixels the analysis starts from, and
+for a photo prepares the low-detail rewrite, while this thread routes the question: Pillow and
+onnxruntime both release the GIL, so on two cores the router's milliseconds hide the image work
+(:mod:`headroom_edge.overlap`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from PIL import Image
-
-from headroom_edge.analysis.signals import QUICK_SIDE
 from headroom_edge.cache import LRUCache
 from headroom_edge.config import CompressionConfig
 from headroom_edge.context import SourceImage, TechniqueContext
@@ -32,7 +29,8 @@ from headroom_edge.fetch import FetchedImage, FetchError, SafeFetcher
 from headroom_edge.formats.base import ImageEdit, ImageSlot
 from headroom_edge.formats.datauri import decode_base64
 from headroom_edge.formats.tools import ComputerUse
-from headroom_edge.imaging import fit_size, probe_image
+from headroom_edge.imaging import probe_image
+from headroom_edge.overlap import EARLY_DECODE_MAX_PIXELS, EarlyWork, SharedSource
 from headroom_edge.results import OVER_LIMIT, DecidedBy, ImageResult
 from headroom_edge.technique import Technique
 from headroom_edge.techniques import apply_technique
@@ -45,12 +43,6 @@ if TYPE_CHECKING:
 __all__ = ["OVER_LIMIT", "ImagePipeline", "Processed"]  # OVER_LIMIT: older imports of it from here
 
 logger = logging.getLogger("headroom_edge.pipeline")
-
-EARLY_DECODE_MAX_PIXELS = 2_100_000
-"""Sources up to this size (1920x1080 and below) are decoded early, beside the router. Beyond it a
-decode costs several routers, so when the answer turns out not to need it (a preserve or crop
-question on a 12 MP photo) the speculative work outweighs the 1-2 ms it could hide: measured
-1.2x slower on the saturated 2-core VM (scripts/bench_overlap.py)."""
 
 CacheKey = tuple[bytes, str, str, str | None, str | None, str | None, ComputerUse | None]
 
@@ -84,47 +76,6 @@ def _cache_key(
             computer_use)
 
 
-@dataclass(eq=False)
-class _SharedSource(SourceImage):
-    """A :class:`SourceImage` whose pixels two threads may ask for: this request's thread and
-    the helper's early decode (:meth:`decode_early`).
-
-    A request the early decode will satisfy waits for it instead of decoding the same bytes a
-    second time; any other request (a crop's or transcode's full-size pixels) does not wait for
-    a speculative decode it cannot use. The lock guards the pixel cache, never the helper's decode.
-    """
-
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _early: tuple[tuple[int, int], threading.Event] | None = None
-    """(size being decoded early, set when it is stored or has failed) while the helper decodes."""
-
-    def pixels(self, min_size: tuple[int, int] | None = None) -> Image.Image:
-        while True:
-            with self._lock:
-                early = self._early
-                if early is None or min_size is None or min_size[0] > early[0][0] or min_size[1] > early[0][1]:
-                    return super().pixels(min_size)
-            early[1].wait()
-
-    def decode_early(self, size: tuple[int, int]) -> None:
-        """Decode at ``size`` (outside the lock) and keep it, unless pixels were decoded already.
-        Speculative, so errors are dropped: whoever needs the pixels decodes and meets them."""
-        done = threading.Event()
-        with self._lock:
-            if self._decoded:
-                return
-            self._early = (size, done)
-        try:
-            img = SourceImage(data=self.data, info=self.info, config=self.config).pixels(min_size=size)
-        except Exception:
-            img = None
-        with self._lock:
-            if img is not None:
-                self._decoded.setdefault(size, img)
-            self._early = None
-        done.set()
-
-
 def _worth_it(outcome: Outcome, original_tokens: int) -> bool:
     """Whether a rewrite pays for itself.
 
@@ -154,7 +105,8 @@ class ImagePipeline:
         self.decider = decider
         self.ocr = ocr
         self.overlap = overlap
-        """Runs the decision while the calling thread decodes; None decides inline."""
+        """The helper thread that does the image work while the calling thread routes the
+        question (:mod:`headroom_edge.overlap`); None does everything inline."""
         self.cache = cache if cache is not None else LRUCache(config.cache_size)
         self.fetcher: SafeFetcher | None = None
         """Used only when ``config.fetch_urls`` is on; None there builds the default one."""
@@ -248,7 +200,7 @@ class ImagePipeline:
                 error=f"ImageTooLarge: {len(data)} > {limit} bytes", signals={"limit_bytes": limit},
             ))
         info = probe_image(data, self.config.limits)
-        image = _SharedSource(data=data, info=info, config=self.config)
+        image = SharedSource(data=data, info=info, config=self.config)
         ctx = TechniqueContext(provider, model, slot.detail, slot.media_resolution, self.config, ocr=self.ocr)
         original_tokens = ctx.tokens(image.size)
 
@@ -257,9 +209,34 @@ class ImagePipeline:
             return self._finish(slot, image, original_tokens, outcome, 1.0, "skip", {})
 
         if computer_use is not None:
-            decision = keep_geometry(computer_use)  # before routing: no question changes this
-        else:
-            decision = self._decide(slot.question, image, ctx)
+            return self._decide_and_apply(slot, image, ctx, original_tokens, keep_geometry(computer_use), None)
+        early = self._start_early(image, ctx)
+        try:
+            return self._decide_and_apply(slot, image, ctx, original_tokens, None, early)
+        finally:
+            if early is not None:
+                early.abandon()
+
+    def _start_early(self, image: SharedSource, ctx: TechniqueContext) -> EarlyWork | None:
+        """The helper's job for this image (:mod:`headroom_edge.overlap`), when there is a helper
+        and the image is small enough for speculative work to pay."""
+        if self.overlap is None or image.size[0] * image.size[1] > EARLY_DECODE_MAX_PIXELS:
+            return None
+        return EarlyWork.start(self.overlap, image, ctx)
+
+    def _decide_and_apply(
+        self, slot: ImageSlot, image: SharedSource, ctx: TechniqueContext, original_tokens: int,
+        decision: Decision | None, early: EarlyWork | None,
+    ) -> Processed:
+        """Decide (unless ``decision`` is given: computer use decides before any question), then
+        apply the technique; a FULL_LOW the helper already prepared for exactly this context is
+        taken from ``early`` instead of being computed a second time.
+
+        The decision runs on this thread, so a PRESERVE answer returns as soon as the router does;
+        the helper's unused work finishes off this request's path.
+        """
+        if decision is None:
+            decision = self.decider.decide(slot.question, image, ctx)
         technique = decision.technique
         if technique not in self.config.techniques:
             outcome = untouched(image, ctx, f"{technique.value} is disabled by configuration")
@@ -267,7 +244,8 @@ class ImagePipeline:
             graphic = decision.signals.get("graphic")
             content = "auto" if graphic is None else ("graphic" if graphic else "photo")
             ctx = replace(ctx, region=decision.region, content=content)
-            outcome = apply_technique(technique, image, ctx)
+            prepared = early.full_low_for(ctx) if early is not None and technique is Technique.FULL_LOW else None
+            outcome = prepared if prepared is not None else apply_technique(technique, image, ctx)
             if outcome.technique is not Technique.PRESERVE and not _worth_it(outcome, original_tokens):
                 outcome = untouched(
                     image, ctx, f"{technique.value} would not save tokens ({outcome.tokens} >= {original_tokens})",
@@ -276,24 +254,6 @@ class ImagePipeline:
         outcome = replace(outcome, reason=f"{decision.reason}; {outcome.reason}")
         return self._finish(slot, image, original_tokens, outcome, decision.confidence, decision.decided_by,
                             {**decision.signals, **outcome.signals})
-
-    def _decide(self, question: str, image: _SharedSource, ctx: TechniqueContext) -> Decision:
-        """The decider's answer, while the helper thread decodes the copy every FULL_LOW/TRANSCODE
-        analysis starts from (a JPEG draft decode at ~``QUICK_SIDE``, which the low-detail rewrite
-        then reuses: the image is still decoded only once).
-
-        The decision runs here, so a PRESERVE answer returns as soon as the router does; the
-        decode it did not need finishes on the helper, off this request's path. A helper still
-        busy with earlier work is not waited for: the analysis then decodes here, and the queued
-        decode is cancelled.
-        """
-        if self.overlap is None or image.size[0] * image.size[1] > EARLY_DECODE_MAX_PIXELS:
-            return self.decider.decide(question, image, ctx)
-        early = self.overlap.submit(image.decode_early, fit_size(*image.size, QUICK_SIDE, QUICK_SIDE))
-        try:
-            return self.decider.decide(question, image, ctx)
-        finally:
-            early.cancel()
 
     def _finish(
         self, slot: ImageSlot, image: SourceImage, original_tokens: int, outcome: Outcome,

@@ -13,19 +13,26 @@ pixel decode (JPEG draft when shrinking), resize, encode and re-serialisation. T
 real ``ImageCompressor.compress_body`` end to end (decision cache cleared before every run),
 interleaved run by run with the *floor*: stock Pillow ``open + load + resize(LANCZOS) + save`` of
 the same image to the same target size, so machine drift hits both alike. Also: the cost of a
-text-only request (no image) through ``compress_body`` and through the ASGI middleware, and the
-cost of a repeated image (decision cache hit).
+text-only request (no image) through ``compress_body`` and through the ASGI middleware, the
+cost of a repeated image (decision cache hit), and the fidelity of the low-detail rewrite: PSNR
+and SSIM of what is sent against a full-decode LANCZOS reference, next to the same distance for
+the floor's output, on real photos (the Debian desktop backgrounds in /usr/share/backgrounds when
+present, scikit-image's photos always), median and worst case.
 
-Why these targets: the compression must cost about what the unavoidable image work costs
-(<= 1.5x the floor), requests without images must not notice the library (<= 50 us), and
-conversation history, which resends the same images every turn, must be nearly free (<= 1 ms).
-Numbers are from whatever PIL is installed (the report names it: stock Pillow or pillow-simd).
+Why these targets: the whole request, question routing included, must cost no more than the
+unavoidable image work alone (<= 1.0x the floor, the median of per-run ratios over >= 30
+interleaved runs; p90 reported beside it), requests without images must not notice the library
+(<= 50 us), and conversation history, which resends the same images every turn, must be nearly
+free (<= 1 ms). Numbers are from whatever PIL is installed (the report names it: stock Pillow or
+pillow-simd), at the load average the report records: on a shared 2-core machine the helper
+thread can only hide the router when the second core is not taken by someone else.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import glob
 import hashlib
 import io
 import json
@@ -58,14 +65,19 @@ from headroom_edge.runtime.models import model_dir  # noqa: E402
 from headroom_edge.technique import Technique  # noqa: E402
 from headroom_edge.techniques import apply_technique  # noqa: E402
 from headroom_edge.techniques.base import SourceImage, TechniqueContext  # noqa: E402
-from scripts.lib.measure import Quiet, Stats, loadavg, timed  # noqa: E402
+from scripts.lib.measure import Quiet, Stats, fidelity, lanczos_reference, loadavg, timed  # noqa: E402
 from scripts.lib.report import ms, render_chart, render_markdown, write_markdown  # noqa: E402
+from scripts.lib.stats import percentile  # noqa: E402
 from tests import factories  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
 CHAT_PATH = "/v1/chat/completions"
-TARGET_FLOOR_RATIO = 1.5
+TARGET_FLOOR_RATIO = 1.0
+MIN_RATIO_RUNS = 30
+"""Fewer interleaved runs than this and the ratio's median is not trusted for a PASS."""
+FIDELITY_PHOTOS = "/usr/share/backgrounds/mate/*/*.jpg"
+"""Held-out real photos for the fidelity section (Debian's mate-backgrounds, when installed)."""
 TARGET_NO_IMAGE_US = 50.0
 TARGET_REPEAT_US = 1000.0
 
@@ -155,8 +167,13 @@ class CaseResult:
     floor_draft: dict[str, Any]
     ratio_total_to_floor: float
     ratio_paired_median: float
+    ratio_paired_p90: float
     ratio_total_to_draft_floor: float
     stage_notes: dict[str, str]
+    cpu_ms: dict[str, float]
+    """Median CPU time per run. On a saturated shared machine the wall-clock ratio follows the
+    all-threads CPU (the scheduler shares cores per session, so the helper thread cannot hide
+    anything); on a free second core it follows the request thread's (plus its waits)."""
 
 
 def router_label(compressor: ImageCompressor) -> tuple[Any, str]:
@@ -253,16 +270,23 @@ def bench_case(compressor: ImageCompressor, case: Case, runs: int, warmup: int, 
     floors: list[int] = []
     drafts: list[int] = []
 
+    cpu: dict[str, list[int]] = {"total (all threads)": [], "total (request thread)": [], "floor": []}
+
     def run_total() -> None:
         compressor.pipeline.cache.clear()
+        cpu_start, thread_start = time.process_time_ns(), time.thread_time_ns()
         start = time.perf_counter_ns()
         compressor.compress_body(raw, path=CHAT_PATH)
         totals.append(time.perf_counter_ns() - start)
+        cpu["total (all threads)"].append(time.process_time_ns() - cpu_start)
+        cpu["total (request thread)"].append(time.thread_time_ns() - thread_start)
 
     def run_floor() -> None:
+        thread_start = time.thread_time_ns()
         start = time.perf_counter_ns()
         pillow_floor(data, target, floor_type, config.jpeg_quality)
         floors.append(time.perf_counter_ns() - start)
+        cpu["floor"].append(time.thread_time_ns() - thread_start)
 
     def run_draft() -> None:
         start = time.perf_counter_ns()
@@ -272,13 +296,16 @@ def bench_case(compressor: ImageCompressor, case: Case, runs: int, warmup: int, 
     for _ in range(warmup):
         run_total(), run_floor(), run_draft()
     totals.clear(), floors.clear(), drafts.clear()
+    for samples in cpu.values():
+        samples.clear()
     order = (run_total, run_floor, run_draft)
     with Quiet(quiet):
         for i in range(runs):
             for step in (order if i % 2 == 0 else order[::-1]):
                 step()
     total, floor, floor_draft = Stats.of(totals), Stats.of(floors), Stats.of(drafts)
-    paired = statistics.median(t / f for t, f in zip(totals, floors, strict=True))
+    per_run = sorted(t / f for t, f in zip(totals, floors, strict=True))
+    paired = statistics.median(per_run)
     return CaseResult(
         name=case.name,
         image={"width": info.width, "height": info.height, "format": info.format, "bytes": len(data),
@@ -298,8 +325,10 @@ def bench_case(compressor: ImageCompressor, case: Case, runs: int, warmup: int, 
         floor_draft=asdict(floor_draft),
         ratio_total_to_floor=total.median_us / floor.median_us,
         ratio_paired_median=paired,
+        ratio_paired_p90=percentile(per_run, 90),
         ratio_total_to_draft_floor=total.median_us / floor_draft.median_us,
         stage_notes=notes,
+        cpu_ms={name: round(statistics.median(samples) / 1e6, 3) for name, samples in cpu.items()},
     )
 
 
@@ -390,6 +419,67 @@ def bench_repeat(compressor: ImageCompressor, case: Case, runs: int, quiet: bool
             "first (miss)": asdict(Stats.of(misses)), "repeat (hit)": asdict(Stats.of(hits))}
 
 
+# ----------------------------------------------------------------------------- fidelity
+
+
+def fidelity_photos(extra_glob: str | None = None, side: int = 1024) -> list[tuple[str, bytes]]:
+    """Real photos as ``side``-px JPEGs (q90): each one's centre at native resolution (all its fine
+    detail: the hardest case for a draft decode) and the whole photo fitted to ``side``. Three
+    scikit-image photos always; ``extra_glob`` adds JPEGs found on this machine."""
+    from skimage import data as skdata
+
+    sources: list[tuple[str, Image.Image]] = [
+        ("skimage retina", Image.fromarray(skdata.retina())),
+        ("skimage hubble_deep_field", Image.fromarray(skdata.hubble_deep_field())),
+        ("skimage astronaut (scaled up)", factories.photo(side, side)),
+    ]
+    for path in sorted(glob.glob(extra_glob)) if extra_glob else ():
+        with Image.open(path) as im:
+            sources.append((Path(path).name, im.convert("RGB")))
+    out = []
+    for name, img in sources:
+        w, h = img.size
+        if min(w, h) >= side:
+            left, top = (w - side) // 2, (h - side) // 2
+            out.append((f"{name} centre", factories.encode(img.crop((left, top, left + side, top + side)), "JPEG", quality=90)))
+        if max(w, h) > side:
+            fitted = img.resize(fit_size(w, h, side, side), Image.Resampling.LANCZOS)
+            out.append((f"{name} fitted", factories.encode(fitted, "JPEG", quality=90)))
+    return out
+
+
+def bench_fidelity(compressor: ImageCompressor, extra_glob: str | None = None,
+                   question: str = "What is in this photo?") -> dict[str, Any]:
+    """The sent low-detail image vs a full-decode LANCZOS reference, and the floor's output vs the
+    same reference: the difference is what decoding at the target scale costs in quality."""
+    rows = []
+    for name, data in fidelity_photos(extra_glob):
+        out = compressor.compress_body(json.dumps(factories.openai_chat_body(data, question)).encode(), path=CHAT_PATH)
+        result = out.result.images[0]
+        if not out.changed or result.technique is not Technique.FULL_LOW or result.compressed_size is None:
+            rows.append({"image": name, "technique": result.technique.value, "skipped": result.reason})
+            continue
+        url = json.loads(out.body)["messages"][1]["content"][1]["image_url"]["url"]
+        sent = decode_base64(url.split(",", 1)[1])
+        size = tuple(result.compressed_size)
+        reference = lanczos_reference(data, size)
+        ours = fidelity(sent, reference)
+        floor = fidelity(pillow_floor(data, size, "image/jpeg", compressor.config.jpeg_quality), reference)
+        rows.append({"image": name, "size": list(size), "media_type": result.media_type,
+                     "psnr_db": round(ours.psnr_db, 2), "ssim": round(ours.ssim, 4),
+                     "floor_psnr_db": round(floor.psnr_db, 2), "floor_ssim": round(floor.ssim, 4),
+                     "delta_psnr_db": round(ours.psnr_db - floor.psnr_db, 2),
+                     "delta_ssim": round(ours.ssim - floor.ssim, 4)})
+    measured = [r for r in rows if "delta_psnr_db" in r]
+    summary: dict[str, Any] = {"images": len(rows), "measured": len(measured), "rows": rows}
+    if measured:
+        summary["median_delta_psnr_db"] = statistics.median(r["delta_psnr_db"] for r in measured)
+        summary["median_delta_ssim"] = statistics.median(r["delta_ssim"] for r in measured)
+        summary["worst_psnr"] = min(measured, key=lambda r: r["delta_psnr_db"])
+        summary["worst_ssim"] = min(measured, key=lambda r: r["delta_ssim"])
+    return summary
+
+
 # ----------------------------------------------------------------------------- environment
 
 
@@ -431,14 +521,15 @@ def targets(cases: list[dict[str, Any]], no_image: dict[str, Any], repeat: dict[
     out = []
     photo = next((c for c in cases if c["name"].startswith("photo 1024")), None)
     if photo is not None:
-        ratio = photo["ratio_total_to_floor"]
-        ok = photo["technique"] == "full_low" and ratio <= TARGET_FLOOR_RATIO
+        ratio, p90, n = photo["ratio_paired_median"], photo["ratio_paired_p90"], photo["total"]["n"]
+        ok = photo["technique"] == "full_low" and ratio <= TARGET_FLOOR_RATIO and n >= MIN_RATIO_RUNS
         why = ""
         if not ok:
-            why = explain_ratio(photo)
-        out.append({"name": "full_low total <= 1.5x bare Pillow floor (1024 JPEG photo)",
-                    "value": f"{ratio:.2f}x (total {photo['total']['median_us'] / 1000:.2f} ms, "
-                             f"floor {photo['floor']['median_us'] / 1000:.2f} ms, technique {photo['technique']})",
+            why = explain_ratio(photo) if n >= MIN_RATIO_RUNS else f"only {n} runs (< {MIN_RATIO_RUNS})"
+        out.append({"name": "full_low total <= 1.0x bare Pillow floor (1024 JPEG photo, median of per-run ratios)",
+                    "value": f"{ratio:.2f}x median, p90 {p90:.2f}x over {n} interleaved runs (total "
+                             f"{photo['total']['median_us'] / 1000:.2f} ms, floor {photo['floor']['median_us'] / 1000:.2f} ms, "
+                             f"ratio of medians {photo['ratio_total_to_floor']:.2f}x, technique {photo['technique']})",
                     "pass": ok, "why": why})
     value = no_image["compress_body"]["median_us"]
     mw = no_image["middleware"]["overhead_median_us"]
@@ -480,7 +571,7 @@ def explain_ratio(case: dict[str, Any]) -> str:
 
 def run_bench(runs: int = 50, warmup: int = 5, no_image_iterations: int = 5000, quiet: bool = True,
               cases: list[Case] | None = None, compressor: ImageCompressor | None = None,
-              command: str = "") -> dict[str, Any]:
+              command: str = "", with_fidelity: bool = True, fidelity_glob: str | None = None) -> dict[str, Any]:
     """Everything measured, as one JSON-able dict (the smoke test calls this with tiny numbers)."""
     compressor = compressor or ImageCompressor()
     cases = cases if cases is not None else default_cases()
@@ -491,6 +582,7 @@ def run_bench(runs: int = 50, warmup: int = 5, no_image_iterations: int = 5000, 
         case_results.append(asdict(bench_case(compressor, case, runs, warmup, quiet)))
     no_image = bench_no_image(compressor, no_image_iterations, quiet)
     repeats = [bench_repeat(compressor, case, runs, quiet) for case in cases]
+    quality = bench_fidelity(compressor, fidelity_glob) if with_fidelity else None
     return {
         "when": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "command": command or "scripts/bench.py",
@@ -504,6 +596,7 @@ def run_bench(runs: int = 50, warmup: int = 5, no_image_iterations: int = 5000, 
         "cases": case_results,
         "no_image": no_image,
         "repeat": repeats,
+        "fidelity": quality,
         "targets": targets(case_results, no_image, repeats[0]),
     }
 
@@ -525,6 +618,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-image-iterations", type=int, default=5000)
     parser.add_argument("--gc", action="store_true", help="leave garbage collection on in timed loops")
     parser.add_argument("--out", type=Path, default=ROOT / "reports")
+    parser.add_argument("--no-fidelity", action="store_true", help="skip the PSNR/SSIM section (~10-30 s)")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.warmup < 0 or args.no_image_iterations < 1:
         parser.error("--runs and --no-image-iterations must be >= 1, --warmup >= 0")
@@ -534,14 +628,26 @@ def main(argv: list[str] | None = None) -> int:
         f"--runs {args.runs}" if args.runs != 50 else "",
         f"--out {args.out}" if args.out != ROOT / "reports" else "",
     ) if part)
-    report = run_bench(args.runs, args.warmup, args.no_image_iterations, not args.gc, command=command)
+    report = run_bench(args.runs, args.warmup, args.no_image_iterations, not args.gc, command=command,
+                       with_fidelity=not args.no_fidelity, fidelity_glob=FIDELITY_PHOTOS)
     paths = write_reports(report, args.out)
     eng = report["environment"]["imaging_engine"]
     print(f"imaging engine: {eng['name']} {eng['version']}; routing: {report['router']}")
     for case in report["cases"]:
         print(f"{case['name']:28s} {case['technique']:9s} total {ms(case['total']['median_us'])} ms "
-              f"(p99 {ms(case['total']['p99_us'])}), floor {ms(case['floor']['median_us'])} ms, "
-              f"ratio {case['ratio_total_to_floor']:.2f}x")
+              f"(p90 {ms(case['total']['p90_us'])}), floor {ms(case['floor']['median_us'])} ms, "
+              f"per-run ratio median {case['ratio_paired_median']:.2f}x p90 {case['ratio_paired_p90']:.2f}x")
+        c = case["cpu_ms"]
+        print(f"{'':28s} CPU per run: {c['total (all threads)']:.2f} ms all threads, {c['total (request thread)']:.2f} ms "
+              f"request thread, floor {c['floor']:.2f} ms")
+    quality = report["fidelity"]
+    if quality and quality["measured"]:
+        worst, worst_ssim = quality["worst_psnr"], quality["worst_ssim"]
+        print(f"fidelity vs a full-decode LANCZOS reference, {quality['measured']} photos (sent minus floor): "
+              f"median {quality['median_delta_psnr_db']:+.2f} dB / SSIM {quality['median_delta_ssim']:+.4f}; "
+              f"worst {worst['delta_psnr_db']:+.2f} dB ({worst['image']}: {worst['psnr_db']} vs {worst['floor_psnr_db']} dB), "
+              f"worst SSIM {worst_ssim['delta_ssim']:+.4f} ({worst_ssim['image']})")
+    print(f"load average before/after: {report['loadavg_before']} / {report['loadavg_after']}")
     for t in report["targets"]:
         print(f"{'PASS' if t['pass'] else 'FAIL'}  {t['name']}: {t['value']}" + (f"\n      why: {t['why']}" if t["why"] else ""))
     print("wrote " + ", ".join(str(p) for p in paths.values()))

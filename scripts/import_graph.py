@@ -36,7 +36,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("analysis", ("analysis",)),
     ("decision", ("decision",)),
     ("techniques", ("techniques",)),
-    ("assembly", ("lazy", "pipeline", "compressor")),
+    ("assembly", ("lazy", "overlap", "pipeline", "compressor")),
     ("integrations", ("integrations", "batch")),
     ("entry points", ("cli", "__main__", "__init__")),
 )

@@ -1,20 +1,27 @@
-"""ImagePipeline with a helper thread: the overlapped decision equals the inline one, and a busy
-helper is never waited for. Timing claims are in scripts/bench.py and docs/benchmarks.md."""
+"""ImagePipeline with a helper thread: the overlapped decision equals the inline one, a busy
+helper is never waited for, and the speculative FULL_LOW rewrite is sent only when the decision
+is FULL_LOW for exactly the context it was made for. Timing claims are in scripts/bench.py and
+docs/benchmarks.md."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 
 import pytest
 
 from headroom_edge import CompressionConfig, ImageCompressor, Technique
+from headroom_edge.context import Region, SourceImage, TechniqueContext
+from headroom_edge.decision.base import Decision
 from headroom_edge.formats import get_format
 from headroom_edge.formats.base import apply_edits
 from headroom_edge.imaging import ImageError, probe_image
-from headroom_edge.pipeline import ImagePipeline, _SharedSource
+from headroom_edge.overlap import EarlyWork, SharedSource
+from headroom_edge.pipeline import ImagePipeline
 from headroom_edge.results import ImageResult
+from headroom_edge.techniques.full_low import apply_full_low
 from tests import factories as f
 
 CASES = [
@@ -91,9 +98,9 @@ def test_compressor_overlaps_only_with_a_second_core() -> None:
     assert (comp.pipeline.overlap is not None) == (usable_cores() >= 2)
 
 
-def _shared(data: bytes) -> _SharedSource:
+def _shared(data: bytes) -> SharedSource:
     config = CompressionConfig()
-    return _SharedSource(data=data, info=probe_image(data, config.limits), config=config)
+    return SharedSource(data=data, info=probe_image(data, config.limits), config=config)
 
 
 def test_the_early_decode_is_the_one_the_analysis_gets() -> None:
@@ -126,3 +133,133 @@ def test_a_failed_early_decode_leaves_the_error_to_whoever_needs_the_pixels() ->
     assert image._early is None and not image._decoded
     with pytest.raises(ImageError):
         image.pixels(min_size=(512, 512))
+
+
+# -- the speculative FULL_LOW rewrite ------------------------------------------------------------
+
+
+@dataclass
+class AfterHelper:
+    """Decides ``technique`` only once the helper has finished this image's job (a no-op queued
+    behind it has run), so the speculative rewrite certainly exists when the decision is made."""
+
+    helper: ThreadPoolExecutor
+    technique: Technique
+    region: Region | None = None
+    name: str = "rules"
+
+    def decide(self, question: str, source: SourceImage, ctx: TechniqueContext) -> Decision:
+        self.helper.submit(lambda: None).result(timeout=30)
+        return Decision(self.technique, 0.9, f"always {self.technique.value}", "rules", self.region,
+                        {"graphic": False})
+
+
+def _ctx(config: CompressionConfig | None = None) -> TechniqueContext:
+    return TechniqueContext("openai", "gpt-4o", None, None, config or CompressionConfig())
+
+
+def test_the_speculative_rewrite_is_the_one_the_technique_computes(helper: ThreadPoolExecutor) -> None:
+    image = _shared(f.photo_jpeg(1024, 1024))
+    early = EarlyWork.start(helper, image, _ctx())
+    photo = replace(_ctx(), content="photo")
+    prepared = early.full_low_for(photo)
+    assert prepared is not None and prepared.edit is not None
+    inline = apply_full_low(_shared(f.photo_jpeg(1024, 1024)), photo)
+    assert prepared == inline  # same size, tokens, reason and the very same bytes
+    assert early.full_low_for(replace(photo, content="graphic")) is None  # made for another context: not used
+
+
+@pytest.mark.parametrize("technique", [Technique.PRESERVE, Technique.TRANSCODE, Technique.CROP])
+def test_a_decision_other_than_full_low_never_sends_the_speculative_rewrite(
+    compressor: ImageCompressor, helper: ThreadPoolExecutor, technique: Technique,
+) -> None:
+    decider = AfterHelper(helper, technique, Region("the top-left corner", (0.0, 0.0, 0.5, 0.5)))
+    overlapped = ImagePipeline(compressor.config, decider, compressor.ocr, overlap=helper)
+    inline = ImagePipeline(compressor.config, decider, compressor.ocr)
+    data = f.photo_jpeg(1024, 1024)
+    (a,), body_a = _run(inline, f.openai_chat_body(data, "What is in this photo?"))
+    (b,), body_b = _run(overlapped, f.openai_chat_body(data, "What is in this photo?"))
+    assert b.technique is not Technique.FULL_LOW and a.technique is b.technique
+    assert _comparable(a) == _comparable(b) and body_a == body_b
+    if technique is Technique.PRESERVE:
+        assert body_b == f.openai_chat_body(data, "What is in this photo?")  # the client's bytes, untouched
+
+
+def test_full_low_for_another_context_is_computed_not_taken(
+    compressor: ImageCompressor, helper: ThreadPoolExecutor,
+) -> None:
+    """A FULL_LOW decision that carries a region (a custom decider may) makes a context the
+    speculation was not made for: the technique runs here, with the same result as inline."""
+    decider = AfterHelper(helper, Technique.FULL_LOW, Region("the left half", (0.0, 0.0, 0.5, 1.0)))
+    (a,), body_a = _run(ImagePipeline(compressor.config, decider, compressor.ocr), f.openai_chat_body(f.photo_jpeg(), "x"))
+    (b,), body_b = _run(ImagePipeline(compressor.config, decider, compressor.ocr, overlap=helper),
+                        f.openai_chat_body(f.photo_jpeg(), "x"))
+    assert a.technique is b.technique is Technique.FULL_LOW
+    assert _comparable(a) == _comparable(b) and body_a == body_b
+
+
+@dataclass
+class Broken:
+    """A decider that fails after the helper has started (a bug, a model that cannot run)."""
+
+    helper: ThreadPoolExecutor
+    name: str = "rules"
+
+    def decide(self, question: str, source: SourceImage, ctx: TechniqueContext) -> Decision:
+        self.helper.submit(lambda: None).result(timeout=30)
+        raise RuntimeError("decider exploded")
+
+
+def test_a_failing_decision_fails_open_and_the_helper_moves_on(helper: ThreadPoolExecutor) -> None:
+    pipeline = ImagePipeline(CompressionConfig(), Broken(helper), None, overlap=helper)
+    body = f.openai_chat_body(f.photo_jpeg(), "What is in this photo?")
+    (result,), out = _run(pipeline, body)
+    assert result.decided_by == "error" and result.error == "RuntimeError: decider exploded"
+    assert out == f.openai_chat_body(f.photo_jpeg(), "What is in this photo?")
+    assert helper.submit(lambda: 42).result(timeout=30) == 42  # the helper is free for the next image
+
+
+def test_a_failing_speculation_leaves_the_error_to_the_request(helper: ThreadPoolExecutor) -> None:
+    """The encoder refuses (an impossible JPEG quality): the helper's rewrite fails quietly, the
+    request's own rewrite meets the same error, and the image goes through untouched, as inline."""
+    config = CompressionConfig(jpeg_quality=0)
+    decider = AfterHelper(helper, Technique.FULL_LOW)
+    (a,), body_a = _run(ImagePipeline(config, decider, None), f.openai_chat_body(f.photo_jpeg(), "x"))
+    (b,), body_b = _run(ImagePipeline(config, decider, None, overlap=helper), f.openai_chat_body(f.photo_jpeg(), "x"))
+    assert a.error is not None and a.error == b.error and b.technique is Technique.PRESERVE
+    assert body_a == body_b == f.openai_chat_body(f.photo_jpeg(), "x")
+
+
+def test_the_decision_cache_still_answers_repeats(helper: ThreadPoolExecutor) -> None:
+    decider = AfterHelper(helper, Technique.FULL_LOW)
+    pipeline = ImagePipeline(CompressionConfig(), decider, None, overlap=helper)
+    (first,), body_first = _run(pipeline, f.openai_chat_body(f.photo_jpeg(), "What is in this photo?"))
+    (again,), body_again = _run(pipeline, f.openai_chat_body(f.photo_jpeg(), "What is in this photo?"))
+    assert first.technique is Technique.FULL_LOW and not first.cached
+    assert again.cached and body_again == body_first
+
+
+def test_a_graphic_png_is_not_speculated_on(helper: ThreadPoolExecutor) -> None:
+    """Its statistics say graphic: no rewrite is prepared (its lossless encode is the costly one)."""
+    image = _shared(f.encode(f.screenshot(1280, 800), "PNG"))
+    early = EarlyWork.start(helper, image, _ctx())
+    assert early.future.result(timeout=30) is None
+    assert image.pixels(min_size=(512, 320)).size == (1280, 800)  # the decode itself was kept for the analysis
+
+
+def test_concurrent_requests_sharing_one_helper_get_their_own_results(
+    compressor: ImageCompressor, helper: ThreadPoolExecutor,
+) -> None:
+    """Four request threads, one helper: each image's speculation belongs to that image alone
+    (jobs queue, the late ones are cancelled or find the pixels decoded), and every result and
+    body equals the inline one (the second round may be answered by the decision cache)."""
+    images = [f.photo_jpeg(1024, 1024, quality=q) for q in (70, 80, 90)] + [f.photo_jpeg(800, 600)]
+    inline = ImagePipeline(compressor.config, compressor.decider, compressor.ocr)
+    overlapped = ImagePipeline(compressor.config, compressor.decider, compressor.ocr, overlap=helper)
+    expected = [_run(inline, f.openai_chat_body(data, "What is in this photo?")) for data in images]
+    with ThreadPoolExecutor(4, "test-request") as requests:
+        got = list(requests.map(lambda d: _run(overlapped, f.openai_chat_body(d, "What is in this photo?")),
+                                images * 2))
+    for (results, body), ((want,), want_body) in zip(got, expected * 2, strict=True):
+        assert [_comparable(replace(r, cached=False)) for r in results] == [_comparable(want)]
+        assert body == want_body

@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image
 
 from headroom_edge.analysis.textsize import TextSize, line_cap_height, summarise
-from headroom_edge.imaging import detail_loss, fit_size, fit_within, graphic_stats
+from headroom_edge.imaging import GraphicStats, detail_loss, fit_size, fit_within, graphic_stats
 
 if TYPE_CHECKING:
     from headroom_edge.analysis.siglip import SiglipScorer
@@ -122,8 +122,7 @@ class ImageAnalyzer:
         started = time.perf_counter()
         # A quick copy first: for a JPEG it is a draft decode at about the low-detail size, which
         # the full_low technique then reuses, so a photo is decoded once for analysis and rewrite.
-        quick = working_copy(source, QUICK_SIDE)
-        stats = graphic_stats(quick)
+        quick, stats = quick_look(source)
         loss: float | None = None
         boxes, area, size = 0, 0.0, None
         if purpose == "legibility" and stats.is_graphic:
@@ -190,6 +189,17 @@ def _detect(ocr: Any, img: Image.Image, side: int) -> Any | None:
     except Exception as exc:  # analysis is advisory: without it the question decides alone
         logger.warning("text detection failed: %s", type(exc).__name__)
         return None
+
+def quick_look(source: SourceImage) -> tuple[Image.Image, GraphicStats]:
+    """The quick copy every analysis starts from and its graphic statistics, measured once per
+    source (:meth:`SourceImage.remember`): the pipeline's helper thread takes this look while
+    the router runs, and the analysis then finds it done (headroom_edge.overlap)."""
+
+    def look() -> tuple[Image.Image, GraphicStats]:
+        quick = working_copy(source, QUICK_SIDE)
+        return quick, graphic_stats(quick)
+
+    return source.remember("quick_look", look)
 
 
 def working_copy(source: SourceImage, side: int) -> Image.Image:

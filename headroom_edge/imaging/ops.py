@@ -209,8 +209,7 @@ def graphic_stats(img: Image.Image) -> GraphicStats:
     if scale < 1.0:
         size = (max(1, round(sample.width * scale)), max(1, round(sample.height * scale)))
         sample = sample.resize(size, Image.Resampling.NEAREST)
-    arr = np.asarray(sample)
-    key = arr if arr.ndim == 2 else _rgb_key(arr)
+    key = _colour_key(sample)
     equal_h = key[:, 1:] == key[:, :-1]
     equal_v = key[1:, :] == key[:-1, :]
     pairs = equal_h.size + equal_v.size
@@ -304,10 +303,14 @@ def _dominant_share(key: np.ndarray, flat_values: np.ndarray) -> float:
     return float(np.count_nonzero(key == mode) / key.size)
 
 
-def _rgb_key(arr: np.ndarray) -> np.ndarray:
-    """One uint32 per pixel so whole colours can be compared at once."""
-    rgb = arr.astype(np.uint32)
-    return (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+def _colour_key(sample: Image.Image) -> np.ndarray:
+    """One integer per pixel so whole colours can be compared at once: "L" as it is, "RGB" as
+    ``R << 16 | G << 8 | B``. Pillow's raw packer writes that integer directly (BGRX bytes read
+    as little-endian uint32, the X byte zero), a third of the time of shifting numpy channels."""
+    if sample.mode == "L":
+        return np.asarray(sample)
+    packed = sample.tobytes("raw", "BGRX")
+    return np.frombuffer(packed, dtype="<u4").reshape(sample.height, sample.width)
 
 
 def _histogram_mean(hist: list[int]) -> float:

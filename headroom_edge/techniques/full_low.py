@@ -27,7 +27,8 @@ def apply_full_low(source: SourceImage, ctx: TechniqueContext) -> Outcome:
             Technique.FULL_LOW, edit, tokens, source.size, len(source.data), source.info.media_type,
             "low-detail request field set; pixels already small enough",
         )
-    img = resize_to(source.pixels(min_size=target), *target)
+    decoded = source.pixels(min_size=target)  # a JPEG draft decode often lands on the target
+    img = decoded if decoded.size == target else resize_to(decoded, *target)  # encoding only reads it
     data, media_type = ctx.encode(img)
     edit = ImageEdit(data=data, media_type=media_type, detail=detail, media_resolution=level)
     return Outcome(

@@ -213,6 +213,19 @@ def test_tiny_images_classify_without_error() -> None:
     assert isinstance(looks_like_graphic(images.synthetic_photo(3, 2)), bool)
 
 
+def test_the_colour_key_is_the_24_bit_colour() -> None:
+    """Pillow's BGRX packing, read as little-endian uint32, is exactly R << 16 | G << 8 | B, so
+    equal keys are equal colours and the dominant colour keeps its order among ties."""
+    from headroom_edge.imaging.ops import _colour_key
+
+    arr = np.random.default_rng(7).integers(0, 256, size=(37, 53, 3), dtype=np.uint8)
+    rgb = arr.astype(np.uint32)
+    expected = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+    assert np.array_equal(_colour_key(Image.fromarray(arr)), expected)
+    gray = Image.fromarray(arr[..., 0])
+    assert np.array_equal(_colour_key(gray), arr[..., 0])
+
+
 def test_graphic_stats_are_reported(document: Image.Image) -> None:
     stats = graphic_stats(document)
     assert 0.5 <= stats.flat_share <= 1.0

@@ -1,11 +1,16 @@
 """FULL_LOW per provider and model family, checked on the bytes that would really be sent."""
 
+import numpy as np
 import pytest
+from PIL import Image
+from skimage import data as skdata
 
 from headroom_edge.config import CompressionConfig
 from headroom_edge.lowdetail import patch_budget_size
 from headroom_edge.technique import Technique
 from headroom_edge.tokens import estimate_image_tokens
+from scripts.bench import pillow_floor
+from scripts.lib.measure import fidelity, lanczos_reference
 from tests import factories as f
 from tests.techniques.helpers import run_technique
 
@@ -85,3 +90,40 @@ def test_full_low_plans_with_the_configured_multipliers() -> None:
     expected = estimate_image_tokens("openai", "gpt-4o", *outcome.size, patch_multipliers={"gpt-4o": 1.0})
     assert outcome.tokens == expected <= 256
     assert original == estimate_image_tokens("openai", "gpt-4o", 2000, 1000, patch_multipliers={"gpt-4o": 1.0})
+
+
+# -- fidelity: the rewrite is as good as the bare Pillow floor's --------------------------------
+
+
+def _centre(arr: np.ndarray, side: int) -> np.ndarray:
+    top, left = (arr.shape[0] - side) // 2, (arr.shape[1] - side) // 2
+    return arr[top:top + side, left:left + side]
+
+
+FIDELITY_CASES = {
+    # name: (image, PSNR margin dB, SSIM margin) against the floor's own distance to the reference
+    "retina photo 1024 (fine vessels)": (lambda: Image.fromarray(_centre(skdata.retina(), 1024)), 0.25, 0.002),
+    "hubble deep field 1000x872": (lambda: Image.fromarray(skdata.hubble_deep_field()), 0.25, 0.002),
+    "astronaut 1024": (lambda: f.photo(1024, 1024), 0.25, 0.002),
+    "rocket 640x427 (no draft scale fits)": (lambda: Image.fromarray(skdata.rocket()), 0.25, 0.002),
+    # Worst case kept on purpose: pure fine texture, where the JPEG draft's DCT-domain halving
+    # and a LANCZOS pass from the full decode differ most (scripts/bench.py prints such cases).
+    "gravel texture 1024": (lambda: Image.fromarray(np.tile(skdata.gravel(), (2, 2))), 2.0, 0.01),
+}
+
+
+@pytest.mark.parametrize("name", list(FIDELITY_CASES))
+def test_the_rewrite_stays_as_close_to_a_lanczos_reference_as_the_bare_floor(name: str) -> None:
+    """The sent image vs a full-decode LANCZOS resize (no encode), next to the same distance for
+    the bare floor (full decode + LANCZOS + JPEG at the same quality): decoding at the target
+    scale (JPEG draft) must cost at most the stated margin."""
+    make, margin_db, margin_ssim = FIDELITY_CASES[name]
+    data = f.encode(make(), "JPEG", quality=90)
+    config = CompressionConfig()
+    outcome, _ = run_technique(Technique.FULL_LOW, data, "openai", "gpt-4o", config=config)
+    assert outcome.technique is Technique.FULL_LOW and outcome.edit.media_type == "image/jpeg"
+    reference = lanczos_reference(data, outcome.size)
+    ours = fidelity(outcome.edit.data, reference)
+    floor = fidelity(pillow_floor(data, outcome.size, "image/jpeg", config.jpeg_quality), reference)
+    assert ours.psnr_db >= floor.psnr_db - margin_db, (ours, floor)
+    assert ours.ssim >= floor.ssim - margin_ssim, (ours, floor)
