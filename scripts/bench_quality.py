@@ -162,6 +162,7 @@ def run_bench(out_dir: Path, corpus_dir: Path, *, smoke: bool = False, models: l
               limit: int | None = None, jobs: int = 2, command: str = "", log: Any = print) -> dict[str, Any]:
     t0 = time.perf_counter()
     load_before = os.getloadavg()
+    commit = _commit()  # the code measured, not whatever is checked out when the run ends
     targets = [t for t in TARGETS if not models or t.model in models]
     if not targets:
         raise SystemExit(f"no provider family among {models}; known: {[t.model for t in TARGETS]}")
@@ -190,7 +191,7 @@ def run_bench(out_dir: Path, corpus_dir: Path, *, smoke: bool = False, models: l
                 + (f" HARMFUL ({v['why']})" if v["harmful"] else ""))
     report: dict[str, Any] = {
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "commit": _commit(),
+        "commit": commit,
         "command": command or "scripts/bench_quality.py" + (" --smoke" if smoke else ""),
         "smoke": smoke,
         "judge": tesseract_version() or "tesseract",

@@ -15,7 +15,13 @@ from scripts.lib.quality_corpus import CorpusImage, all_specs, build_corpus
 from scripts.lib.quality_eval import judge_run
 from scripts.lib.quality_judge import Judge
 from scripts.lib.quality_requests import TARGETS
-from scripts.lib.quality_scenarios import CATEGORIES, REGION_BOXES, Truth, scenarios, words_that_matter
+from scripts.lib.quality_scenarios import (
+    CATEGORIES,
+    REGION_BOXES,
+    Truth,
+    scenarios,
+    words_that_matter,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "reports" / "quality" / "corpus"
