@@ -86,6 +86,8 @@ def render_chart(report: dict[str, Any], path: Path) -> None:
         ax1.scatter([p[0] for p in harm], [p[1] for p in harm], s=70, facecolors="none", edgecolors="red",
                     label="harmful")
     ax1.axhline(0.9, color="red", lw=0.8, ls="--")
+    ax1.set_xlim(-5, 100)
+    ax1.set_ylim(-0.02, 1.25)
     ax1.set_xlabel("image tokens saved (%)")
     ax1.set_ylabel("text recall ratio (compressed / original view)")
     ax1.set_title("Every judged run")
@@ -99,7 +101,8 @@ def render_chart(report: dict[str, Any], path: Path) -> None:
     twin = ax2.twinx()
     twin.plot(range(len(rows)), [r["harmful"] for r in rows], "o-", color="red", label="harmful runs")
     twin.set_ylabel("harmful runs", color="red")
-    twin.set_ylim(bottom=0)
+    twin.set_ylim(0, max([1] + [r["harmful"] for r in rows]) * 1.2)
+    twin.yaxis.get_major_locator().set_params(integer=True)
     ax2.set_title("Per provider family: savings vs harm")
     fig.tight_layout()
     fig.savefig(path, format="png")
