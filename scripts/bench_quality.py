@@ -44,7 +44,7 @@ from PIL import Image  # noqa: E402
 
 from headroom_edge import ImageCompressor  # noqa: E402
 from headroom_edge.config import ImageLimits  # noqa: E402
-from headroom_edge.imaging import decode_image  # noqa: E402
+from headroom_edge.imaging import crop_pixels, decode_image  # noqa: E402
 from headroom_edge.preview import model_views  # noqa: E402
 from headroom_edge.technique import Technique  # noqa: E402
 from scripts.lib import quality_eval, quality_report  # noqa: E402
@@ -134,9 +134,15 @@ def run_one(compressor: ImageCompressor, judge: Judge, pool: ThreadPoolExecutor,
     def read(imgs: Iterable[Image.Image | None]) -> list[set[str]]:
         return list(pool.map(lambda i: judge.word_set(i) if i is not None else set(), imgs))
 
+    original = view.original.image if view.original else None
+    if original is not None and crop_box is not None:
+        # The same frame on both sides: what the crop changes is the resolution, while Tesseract
+        # reads identical pixels differently in a different frame (measured: up to 1 word in 8).
+        # Whether the box holds the question's region is the separate coverage check.
+        original = original.crop(crop_pixels(original.size, crop_box))
     verdict = quality_eval.judge_run(
         judge, s.category, words,
-        view.original.image if view.original else None,
+        original,
         view.compressed.image if view.compressed else None,
         view.ocr_text, crop_box=crop_box, region_box=s.region_box, read=read,
     )

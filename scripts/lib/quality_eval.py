@@ -7,6 +7,9 @@ needs the original view to show at least one of the words; where even the origin
 (a page the provider itself shrinks past legibility) the run is "unjudged", reported, and never
 counted as harmful or as retained.
 
+For a crop, the original side is the original view cut to the crop box (the benchmark does
+that): both reads then see the same frame, and only the resolution differs.
+
 Harmful = ratio < :data:`HARM_RATIO` on a text or detail question, a crop whose box misses the
 question's region (covers less than :data:`MIN_COVERAGE` of it), or a region question whose
 region words fall below the same ratio.

@@ -20,7 +20,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
         "Text recall ratio = ground-truth words the judge reads in what the provider's model sees of the "
         "compressed request / the same for the original request (OCR text sent by a transcode counts as "
-        "read). Harmful = ratio < 0.9 on a text, detail or region question, or a crop that covers less "
+        "read; for a crop the original side is the original view cut to the crop box, so both reads see the "
+        "same frame). Harmful = ratio < 0.9 on a text, detail or region question, or a crop that covers less "
         "than 98% of the question's region. Unjudged = even the original view shows none of the words.",
         "",
         "## Targets",
