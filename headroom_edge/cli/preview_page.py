@@ -96,7 +96,7 @@ def _css(lay: PageLayout) -> str:
         ".frame img{width:100%;height:100%;object-fit:contain;display:block}"
         f".label{{height:{lay.label_h}px;overflow:hidden;font-size:13px}}"
         f"pre{{height:{lay.text_h}px;margin:0;overflow:auto;background:#f6f6f6;font-size:12px;"
-        "white-space:pre-wrap}"
+        "white-space:pre-wrap}pre:empty{background:none}"
     )
 
 
