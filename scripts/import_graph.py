@@ -37,7 +37,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("decision", ("decision",)),
     ("techniques", ("techniques",)),
     ("assembly", ("lazy", "overlap", "pipeline", "compressor")),
-    ("integrations", ("integrations", "batch")),
+    ("integrations", ("integrations", "batch", "preview")),
     ("entry points", ("cli", "__main__", "__init__")),
 )
 """Lowest first. A module may import its own layer and any layer above it in this list."""

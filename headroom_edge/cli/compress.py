@@ -29,6 +29,11 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("-o", "--output", help="write the rewritten body here instead of stdout")
     parser.add_argument("--json-report", action="store_true", help="print the report as JSON instead of a table")
     parser.add_argument("--device", choices=["cpu", "cuda"], help="execution provider for the models")
+    parser.add_argument(
+        "--preview", metavar="OUT.html",
+        help="also write a self-contained HTML page showing each image beside what the provider's "
+        "model will see of the rewrite (technique, tokens before/after, reason)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -49,11 +54,36 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(out.body)
         sys.stdout.buffer.write(b"\n")
         sys.stdout.flush()
+    if args.preview:
+        write_preview(raw, out.body, out.result, args.preview)
     if args.json_report:
         print(json.dumps(out.result.to_dict(), indent=2), file=sys.stderr)
     else:
         print_table(out.result, sys.stderr)
     return 0
+
+
+def write_preview(raw: bytes, rewritten: bytes | str | dict[str, Any], result: CompressionResult, path: str) -> None:
+    """Write the preview page; a body that is not a JSON object still gets a page (no images)."""
+    from headroom_edge.cli.preview_page import render_page
+    from headroom_edge.preview import model_views
+
+    views = []
+    original = _json_object(raw)
+    compressed = rewritten if isinstance(rewritten, dict) else _json_object(rewritten)
+    if original is not None and compressed is not None:
+        views = model_views(original, compressed, result)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(render_page(views, result))
+    print(f"headroom-edge: preview written to {path}", file=sys.stderr)
+
+
+def _json_object(raw: bytes | str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def print_table(result: CompressionResult, stream: TextIO) -> None:

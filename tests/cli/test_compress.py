@@ -33,6 +33,16 @@ def test_compress_example_request(tmp_path: Path) -> None:
     assert any(part.get("type") == "text" and "OCR" in part.get("text", "") for part in body["messages"][3]["content"])
 
 
+def test_compress_example_request_with_preview(tmp_path: Path) -> None:
+    page = tmp_path / "preview.html"
+    proc = run_cli("compress", "examples/request.json", "-o", str(tmp_path / "out.json"), "--preview", str(page))
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    text = page.read_text()
+    assert text.count("<section>") == 2
+    assert "full_low" in text and "transcode" in text and "[Text extracted from the image by OCR]" in text
+    assert "model resolves 768x768" in text  # gpt-4o sees the 1024x1024 original at 768x768
+
+
 def test_compress_stdin_with_json_report() -> None:
     raw = json.dumps(f.anthropic_body(f.photo_jpeg(), "What is this?")).encode()
     proc = run_cli("compress", "-", "--json-report", stdin=raw)
