@@ -44,6 +44,11 @@ class CompressionConfig:
     """Fewer recognised characters than this means 'no real text': transcode falls back.
     Kept low on purpose: a sign reading "EXIT" or "24" is real text; confidence is the guard."""
     jpeg_quality: int = 85
+    fit_preserve_questions: bool = True
+    """A question that asked for the untouched image (fine detail, or a router unsure of it) on
+    a page, chart or screenshot with measured text gets FIT instead when a cheaper size keeps
+    the smallest text at ``fitplan.DETAIL_LEGIBLE_TEXT_PX`` (policy row 6). Photos, computer-use
+    screenshots and images without measured text are untouched either way."""
     crop_zoom: float = 1.0
     """How much more detail than the whole image gave a crop may buy (>= 1). 1.0 sends the named
     region at the scale the provider's model saw it inside the full image (no loss, the cost

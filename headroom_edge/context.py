@@ -125,6 +125,9 @@ class TechniqueContext:
     config: CompressionConfig
     region: Region | None = None
     ocr: OcrEngine | None = None
+    legible_px: float | None = None
+    """The cap height a FIT must keep, when the decision asked for more than the default
+    (``fitplan.DETAIL_LEGIBLE_TEXT_PX`` for a question that wanted the untouched image)."""
     content: ContentKind = "auto"
     """What the image is, when analysis already measured it ("photo" / "graphic"), so encoding
     need not classify the pixels a second time; "auto" lets the encoder look."""

@@ -41,6 +41,12 @@ LEGIBLE_TEXT_PX = 8.0
 vision models and to OCR: ~11 px font in DejaVu/Arial. The quantity image analysis measures
 (``analysis.textsize``: baseline to the top of the capitals). One home for the threshold: the
 policy judges FULL_LOW with it and FIT plans with it."""
+DETAIL_LEGIBLE_TEXT_PX = 10.0
+"""The cap height FIT keeps when the question asked for the untouched image (policy row 6): a
+detail question reads exact characters (a version, a figure), and the measured size is a low
+percentile, so some lines are smaller still. Tesseract's recall relative to its best is >= 0.93
+at 8 px and 0.84 at 7 px (``scripts/bench_fit.py``); 25% above the threshold keeps the lines
+below the percentile above 8 px too."""
 GEMINI3_LEVELS = (GEMINI_LOW_LEVEL, "MEDIA_RESOLUTION_MEDIUM", "MEDIA_RESOLUTION_HIGH")
 """The per-part levels FIT may choose on Gemini 3, cheapest first (ULTRA_HIGH is never a saving
 over the default HIGH, so it is never chosen)."""

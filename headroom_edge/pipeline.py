@@ -243,7 +243,7 @@ class ImagePipeline:
         else:
             graphic = decision.signals.get("graphic")
             content = "auto" if graphic is None else ("graphic" if graphic else "photo")
-            ctx = replace(ctx, region=decision.region, content=content)
+            ctx = replace(ctx, region=decision.region, content=content, legible_px=decision.legible_px)
             prepared = early.full_low_for(ctx) if early is not None and technique is Technique.FULL_LOW else None
             outcome = prepared if prepared is not None else apply_technique(technique, image, ctx)
             if outcome.technique is not Technique.PRESERVE and not _worth_it(outcome, original_tokens):

@@ -22,3 +22,5 @@ class Decision:
     region: Region | None = None
     """Set for CROP: the region the question names."""
     signals: dict[str, Any] = field(default_factory=dict)
+    legible_px: float | None = None
+    """Set for FIT: the cap height the plan keeps (None: ``fitplan.LEGIBLE_TEXT_PX``)."""

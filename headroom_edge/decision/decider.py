@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from headroom_edge.context import SourceImage, TechniqueContext
 from headroom_edge.decision.base import Decision
-from headroom_edge.decision.policy import review, review_question
+from headroom_edge.decision.policy import review, review_preserve, review_question
 from headroom_edge.decision.regions import parse_region
 from headroom_edge.decision.rules import RuleSelector
 from headroom_edge.lowdetail import low_view_size
@@ -69,9 +69,10 @@ class PolicyDecider:
     """Lets the question's kind and image analysis overrule the question's technique where the
     image demands it (see :mod:`headroom_edge.decision.policy`).
 
-    Analysis runs only for decisions it can change (FULL_LOW, TRANSCODE), so preserve and crop
-    questions pay nothing for it; a detail question routed to transcode is kept before any
-    analysis runs (policy row 4). The legibility measurement is told what the model sees of the
+    Analysis runs only for decisions it can change (FULL_LOW, TRANSCODE, and PRESERVE while
+    ``config.fit_preserve_questions`` is on: row 6), so crop questions pay nothing for it; a
+    detail question routed to transcode is kept before any image analysis (policy row 4), and
+    then reviewed as any preserve question. The legibility measurement is told what the model sees of the
     untouched image (``family_view_size``), so the detector reads the image at the resolution
     that matters, and the policy judges the low-detail view, not the pixels sent.
     """
@@ -83,11 +84,18 @@ class PolicyDecider:
 
     def decide(self, question: str, source: SourceImage, ctx: TechniqueContext) -> Decision:
         decision = self.inner.decide(question, source, ctx)
-        if decision.technique not in (Technique.FULL_LOW, Technique.TRANSCODE):
-            return decision
         kept = review_question(decision, question)
         if kept is not None:
-            return kept
+            decision = kept
+        if decision.technique is Technique.PRESERVE and ctx.config.fit_preserve_questions \
+                and Technique.FIT in ctx.config.techniques:
+            view = family_view_size(ctx.family, *source.size, ctx.detail, ctx.media_resolution)
+            low_size = low_view_size(ctx.family, source.size)
+            signals = self.analyzer.analyze(source, low_size, "legibility", view_size=view)
+            return review_preserve(decision, signals, family=ctx.family, original_size=source.size,
+                                   detail=ctx.detail, media_resolution=ctx.media_resolution)
+        if decision.technique not in (Technique.FULL_LOW, Technique.TRANSCODE):
+            return decision
         # The blur measure compares at what the model resolves of the low-detail plan: on Gemini 3
         # LOW that is far less than the 1024 px sent (lowdetail.low_view_size).
         low_size = low_view_size(ctx.family, source.size)

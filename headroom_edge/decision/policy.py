@@ -19,6 +19,9 @@
 |   |                | SigLIP, if present, does not call it text)                           |           |
 | 4 | transcode      | a detail question: a count, an instrument reading, a value on a      | preserve  |
 |   |                | chart (``decision.detail``): the transcript lacks what it asks for   |           |
+| 6 | preserve       | a page, chart or screenshot whose smallest measured text stays at     | fit       |
+|   | (router/rules) | ``DETAIL_LEGIBLE_TEXT_PX`` (25% above the threshold) at some size     |           |
+|   |                | cheaper than the original (``config.fit_preserve_questions``)       |           |
 | 5 | anything else  | -                                                                    | unchanged |
 
 Further rows live where the numbers are known: an image already at or below the low-detail
@@ -38,7 +41,7 @@ from dataclasses import replace
 from headroom_edge.analysis.signals import ImageSignals
 from headroom_edge.decision.base import Decision
 from headroom_edge.decision.detail import is_detail_question
-from headroom_edge.fitplan import LEGIBLE_TEXT_PX, fit_plan, text_in_view
+from headroom_edge.fitplan import DETAIL_LEGIBLE_TEXT_PX, LEGIBLE_TEXT_PX, fit_plan, text_in_view
 from headroom_edge.formats.tools import ComputerUse
 from headroom_edge.lowdetail import low_view_size
 from headroom_edge.technique import Technique
@@ -49,7 +52,7 @@ TEXT_DETAIL_LOSS = 0.30
 SIGLIP_TEXT_P = 0.5
 SIGLIP_TEXT_LABELS = frozenset({"document", "screenshot", "table", "receipt", "code", "handwriting"})
 
-__all__ = ["LEGIBLE_TEXT_PX", "keep_geometry", "review", "review_question"]  # the threshold's home: fitplan
+__all__ = ["LEGIBLE_TEXT_PX", "keep_geometry", "review", "review_preserve", "review_question"]  # the threshold's home: fitplan
 
 
 def _siglip_says_text(signals: ImageSignals) -> bool:
@@ -90,6 +93,30 @@ def review(decision: Decision, signals: ImageSignals, *, family: ModelFamily, or
         return replace(decision, technique=Technique.PRESERVE, decided_by="policy", signals=attached,
                        reason=f"{decision.reason}; but the image shows no text to transcribe: kept (policy row 3)")
     return replace(decision, signals=attached)
+
+
+def review_preserve(decision: Decision, signals: ImageSignals, *, family: ModelFamily,
+                    original_size: tuple[int, int], detail: str | None = None,
+                    media_resolution: str | None = None) -> Decision:
+    """Row 6: a question that wanted the untouched image, on a graphic whose text analysis
+    measured, gets the cheapest size that keeps that text at ``DETAIL_LEGIBLE_TEXT_PX``: what
+    such a question reads (figures, versions, labels) is text, and every line of it stays as
+    legible as the row's margin allows. Without a measured text size (photos, blank graphics),
+    or without a saving, the original stays."""
+    attached = {**decision.signals, **signals.to_dict()}
+    smallest = signals.smallest_text_px
+    if decision.technique is not Technique.PRESERVE or not signals.graphic or smallest is None \
+            or signals.text_boxes == 0:
+        return replace(decision, signals=attached)
+    plan = fit_plan(family, original_size, smallest, DETAIL_LEGIBLE_TEXT_PX, detail=detail,
+                    media_resolution=media_resolution)
+    if plan is None:
+        return replace(decision, signals=attached)
+    shown = plan.media_resolution or f"{plan.size[0]}x{plan.size[1]}"
+    return replace(decision, technique=Technique.FIT, decided_by="policy", signals=attached,
+                   legible_px=DETAIL_LEGIBLE_TEXT_PX,
+                   reason=f"{decision.reason}; its smallest text ({smallest:.1f}px) stays "
+                          f"{plan.text_px:.1f}px at fit {shown} for {plan.tokens} tokens (policy row 6)")
 
 
 def _legible(decision: Decision, signals: dict[str, object], family: ModelFamily, size: tuple[int, int],

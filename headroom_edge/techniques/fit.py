@@ -12,7 +12,7 @@ measures first; without any text size, or without a saving, the image is sent un
 from __future__ import annotations
 
 from headroom_edge.analysis.signals import measure_text
-from headroom_edge.fitplan import fit_plan
+from headroom_edge.fitplan import LEGIBLE_TEXT_PX, fit_plan
 from headroom_edge.formats.base import ImageEdit
 from headroom_edge.imaging import resize_to
 from headroom_edge.technique import Technique
@@ -27,7 +27,8 @@ def apply_fit(source: SourceImage, ctx: TechniqueContext) -> Outcome:
     cap = source.text_cap_px
     if cap is None:
         return untouched(source, ctx, "fit needs the size of the image's text, and none was measured")
-    plan = fit_plan(ctx.family, source.size, cap, detail=ctx.detail, media_resolution=ctx.media_resolution)
+    legible = ctx.legible_px or LEGIBLE_TEXT_PX
+    plan = fit_plan(ctx.family, source.size, cap, legible, detail=ctx.detail, media_resolution=ctx.media_resolution)
     if plan is None:
         return untouched(source, ctx, f"no size cheaper than the original keeps its {cap:.1f}px text legible")
     signals = {"fit_text_px": round(plan.text_px, 1), "fit_view": list(plan.view)}

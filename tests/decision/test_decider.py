@@ -72,8 +72,9 @@ def test_policy_measures_what_a_multiplier_override_would_send() -> None:
 
 @pytest.mark.parametrize("question", ["How many buttons are on the suit?", "what is in the top-left corner?", ""])
 def test_policy_does_not_analyse_decisions_it_cannot_change(question: str) -> None:
+    """Crop never; preserve only for row 6 (``fit_preserve_questions``), switched off here."""
     analyzer = Recording()
-    source, ctx = _inputs(f.photo_jpeg())
+    source, ctx = _inputs(f.photo_jpeg(), config=CompressionConfig(fit_preserve_questions=False))
     decision = PolicyDecider(RulesDecider(), analyzer).decide(question, source, ctx)  # type: ignore[arg-type]
     assert decision.technique in (Technique.PRESERVE, Technique.CROP)
     assert analyzer.calls == [] and decision.decided_by == "rules"
@@ -98,3 +99,10 @@ def test_router_decider_reads_the_region_of_a_crop() -> None:
         assert decision.region is not None and decision.region.name == "top-left corner"
     else:
         assert decision.region is None
+
+
+def test_policy_reviews_a_preserve_question_for_row6() -> None:
+    analyzer = Recording()
+    source, ctx = _inputs(f.photo_jpeg())
+    PolicyDecider(RulesDecider(), analyzer).decide("How many buttons are on the suit?", source, ctx)  # type: ignore[arg-type]
+    assert [call[1] for call in analyzer.calls] == ["legibility"]

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from PIL import ImageDraw
 
-from headroom_edge import ImageCompressor, Technique
+from headroom_edge import CompressionConfig, ImageCompressor, Technique
 from headroom_edge.analysis.signals import ImageSignals
 from headroom_edge.decision.base import Decision
 from headroom_edge.decision.decider import PolicyDecider, RulesDecider
-from headroom_edge.decision.policy import LEGIBLE_TEXT_PX, review, review_question
-from headroom_edge.fitplan import text_in_view
+from headroom_edge.decision.policy import LEGIBLE_TEXT_PX, review, review_preserve, review_question
+from headroom_edge.fitplan import DETAIL_LEGIBLE_TEXT_PX, text_in_view
 from headroom_edge.formats.datauri import decode_base64, parse_data_url
 from headroom_edge.lowdetail import low_view_size
 from headroom_edge.tokens import resolve_family
@@ -184,7 +184,8 @@ def test_policy_decider_skips_analysis_for_preserve() -> None:
             self.calls.append(a)
 
     recorder = Recorder()
-    comp = ImageCompressor(decider=PolicyDecider(RulesDecider(), recorder))  # type: ignore[arg-type]
+    comp = ImageCompressor(decider=PolicyDecider(RulesDecider(), recorder),  # type: ignore[arg-type]
+                           config=CompressionConfig(fit_preserve_questions=False))
     out = comp.compress_body(f.openai_chat_body(f.photo_jpeg(), "How many buttons are on the suit?"))
     result = out.result.images[0]
     assert result.technique is Technique.PRESERVE
@@ -252,7 +253,8 @@ def test_row4_text_questions_still_transcode() -> None:
 
 def test_row4_end_to_end_no_ocr_runs_for_a_detail_question(compressor: ImageCompressor) -> None:
     """Through the real compressor with a decider that routes to transcode (as the router does
-    for 5-9 such questions per model in issue 12): kept, before any OCR or analysis ran."""
+    for 5-9 such questions per model in issue 12): kept, and no OCR ran (the text-size
+    measurement of row 6 may: the 9 px table text leaves no cheaper legible size)."""
     from headroom_edge.decision.decider import PolicyDecider
 
     class ToTranscode:
@@ -266,4 +268,51 @@ def test_row4_end_to_end_no_ocr_runs_for_a_detail_question(compressor: ImageComp
     result = comp.compress_body(f.openai_chat_body(page, "How many rows does the table have?",
                                                    media_type="image/png")).result.images[0]
     assert result.technique is Technique.PRESERVE and "policy row 4" in result.reason
-    assert "ocr_chars" not in result.signals and "text_boxes" not in result.signals
+    assert "ocr_chars" not in result.signals
+
+
+def test_row6_a_detail_question_on_a_page_of_large_text_fits_it(compressor: ImageCompressor) -> None:
+    """28 px prose (~20 px capitals) on a 1240x1754 page, asked for exact figures: the router keeps
+    the original, but 2x2 tiles still show every line at >= DETAIL_LEGIBLE_TEXT_PX for gpt-4o."""
+    class ToPreserve:
+        name = "router"
+
+        def decide(self, question: str, source: object, ctx: object) -> Decision:
+            return Decision(Technique.PRESERVE, 0.9, "router: preserve (0.90)", "router")
+
+    comp = ImageCompressor(decider=PolicyDecider(ToPreserve(), compressor.decider.analyzer))  # type: ignore[arg-type, attr-defined]
+    page = f.encode(pages.text_page(28).image, "PNG")
+    question = "What exact version numbers and dates appear on this page?"
+    out = comp.compress_body(f.openai_chat_body(page, question, media_type="image/png"))
+    result = out.result.images[0]
+    assert result.technique is Technique.FIT and "policy row 6" in result.reason, result.reason
+    assert result.compressed_tokens < result.original_tokens
+    assert result.signals["fit_text_px"] >= DETAIL_LEGIBLE_TEXT_PX
+    part = out.body["messages"][1]["content"][1]["image_url"]
+    assert f.decode(decode_base64(parse_data_url(part["url"])[1])).size == result.compressed_size
+
+
+def test_row6_keeps_a_detail_question_on_small_text_or_a_photo_untouched(compressor: ImageCompressor) -> None:
+    question = "What exact numbers appear here?"
+    table = _one(compressor, f.encode(pages.table().image, "PNG"), question, "image/png")
+    assert table.technique is Technique.PRESERVE
+    photo = _one(compressor, f.photo_jpeg(), "How many buttons are on the suit?", "image/jpeg")
+    assert photo.technique is Technique.PRESERVE
+
+
+def test_row6_is_a_config_choice() -> None:
+    text = _signals(text_boxes=9, smallest_text_px=40.0, graphic=True)
+    photo = _signals(text_boxes=9, smallest_text_px=40.0, graphic=False)
+    decision = Decision(Technique.PRESERVE, 0.9, "x", "router")
+    assert review_preserve(decision, photo, family=GPT4O, original_size=(1600, 1600)).technique is Technique.PRESERVE
+    assert review_preserve(decision, text, family=GPT4O, original_size=(1600, 1600)).technique is Technique.FIT
+
+
+def test_row6_review_only_turns_preserve_into_fit() -> None:
+    text = _signals(text_boxes=9, smallest_text_px=40.0, graphic=True)
+    for technique in Technique:
+        out = review_preserve(Decision(technique, 0.9, "x", "router"), text, family=GPT4O, original_size=(1600, 1600))
+        assert out.technique in ({technique, Technique.FIT} if technique is Technique.PRESERVE else {technique})
+    fitted = review_preserve(Decision(Technique.PRESERVE, 0.9, "x", "router"), text, family=GPT4O,
+                             original_size=(1600, 1600))
+    assert fitted.technique is Technique.FIT and fitted.legible_px == DETAIL_LEGIBLE_TEXT_PX
