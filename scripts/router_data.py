@@ -17,7 +17,9 @@ All text lives in data files under ``scripts/data/router/`` (this module only co
   for multi-ask prompts and agent tool-result framing;
 * ``scripts/router_examples.txt``: older hand-written English lines (``## split:`` sections);
 * ``hard_heldout.tsv``: the hand-written hard set. It is read only by the evaluation and every
-  training text equal to one of its lines is dropped, so training can never see it.
+  training text equal to one of its lines is dropped, so training can never see it;
+* ``blind_v3.tsv``: a second hand-written set, written (and committed on its own) before this
+  round's new data and model existed; evaluation only, reported apart, never tuned on.
 
 Splits. ``train`` fits the weights; ``calib`` (never trained on) fits the softmax temperature and
 the cost-matrix operating point; ``heldout`` (never trained or calibrated on) is what
@@ -48,7 +50,7 @@ import json
 import random
 import re
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,6 +64,7 @@ LABELS = ("full_low", "preserve", "crop", "transcode")
 DATA_DIR = ROOT / "scripts" / "data" / "router"
 EXAMPLES_FILE = ROOT / "scripts" / "router_examples.txt"
 HARD_FILE = DATA_DIR / "hard_heldout.tsv"
+BLIND_FILE = DATA_DIR / "blind_v3.tsv"
 DEFAULT_SEED = 1234
 TRAIN_PER_LABEL = 500
 CALIB_PER_LABEL = 120
@@ -224,8 +227,18 @@ def generate_english(en: English, split: str, per_label: int, rng: random.Random
 class Styles:
     by_lang: dict[tuple[str, str], tuple[str, ...]]
 
-    def get(self, lang: str, kind: str) -> tuple[str, ...]:
-        return self.by_lang.get((lang, kind)) or self.by_lang[("en", kind)]
+    def get(self, lang: str, kind: str, split: str = "train") -> tuple[str, ...]:
+        """The pieces of one language and kind for one split.
+
+        Why per split: a held-out prompt wrapped in a backstory the model was trained on is not
+        held out. Pieces are split by the same stable hash as lines (:func:`split_of`); held-out
+        prompts use only held-out pieces, training and calibration the others (either side falls
+        back to all pieces of that kind when it has none).
+        """
+        pieces = self.by_lang.get((lang, kind)) or self.by_lang[("en", kind)]
+        held = split == "heldout"
+        chosen = tuple(p for p in pieces if (split_of(p) == "heldout") == held)
+        return chosen or pieces
 
 
 def load_styles(path: Path = DATA_DIR / "styles.tsv") -> Styles:
@@ -262,12 +275,25 @@ def line_split(line: Line) -> str:
     return split_of(line.text)
 
 
+_LOWER_SECOND = frozenset({"en", "es", "fr", "pt", "it", "ru"})
+"""Languages whose second ask, joined after a comma or colon, starts in lower case (not German:
+its nouns keep their capital, and not the scripts without case)."""
+
+
 def _sep(lang: str) -> str:
     return "" if lang in ("zh", "ja") else " "
 
 
-def compose(lines: list[Line], styles: Styles, rng: random.Random, copies: int, source: str) -> list[Example]:
-    """Each line as itself plus ``copies`` styled variants: buried, formatted, multi-ask, agent."""
+def compose(lines: list[Line], styles: Styles, rng: random.Random, copies: int, source: str,
+            split: str = "train") -> list[Example]:
+    """Each line as itself plus ``copies`` styled variants.
+
+    Variants: buried (one to four backstory sentences before the ask: long prompts), formatted
+    (an answer-format line after it, which never changes the label), multi-ask (two asks of one
+    language joined, labelled by the more demanding one), agent (tool-result framing) and
+    code-switched (an English backstory or format line around a non-English ask, as bilingual
+    users write). Style pieces come from ``split``'s share only (:meth:`Styles.get`).
+    """
     by_lang: dict[str, list[Line]] = {}
     for line in lines:
         by_lang.setdefault(line.lang, []).append(line)
@@ -277,24 +303,56 @@ def compose(lines: list[Line], styles: Styles, rng: random.Random, copies: int, 
         out.append(Example(line.text, line.label, source, line.lang, base_slice))
         sep = _sep(line.lang)
         for _ in range(copies):
-            kind = rng.choice(("buried", "buried", "formatted", "multi", "agent" if base_slice == "agent" else "buried"))
+            kind = rng.choice(("buried", "buried", "formatted", "multi",
+                               "agent" if base_slice == "agent" else "buried",
+                               "switch" if line.lang != "en" else "formatted"))
             if kind == "buried":
-                n = 1 if rng.random() < 0.7 else 2
-                ctx = sep.join(rng.sample(styles.get(line.lang, "context"), n))
+                n = 1 if rng.random() < 0.6 else 2 if rng.random() < 0.7 else 4
+                pool = styles.get(line.lang, "context", split)
+                ctx = sep.join(rng.sample(pool, min(n, len(pool))))
                 out.append(Example(ctx + sep + line.text, line.label, source, line.lang, "buried"))
             elif kind == "formatted":
-                fmt = rng.choice(styles.get(line.lang, "format"))
+                fmt = rng.choice(styles.get(line.lang, "format", split))
                 text = line.text + (sep if rng.random() < 0.5 else "\n") + fmt
                 out.append(Example(text, line.label, source, line.lang, "formatted"))
             elif kind == "agent":
-                frame = rng.choice(styles.get(line.lang, "agent"))
+                frame = rng.choice(styles.get(line.lang, "agent", split))
                 out.append(Example(frame + "\n" + line.text, line.label, source, line.lang, "agent"))
+            elif kind == "switch":
+                if rng.random() < 0.5:
+                    ctx = rng.choice(styles.get("en", "context", split))
+                    out.append(Example(ctx + " " + line.text, line.label, source, line.lang, "buried"))
+                else:
+                    fmt = rng.choice(styles.get("en", "format", split))
+                    out.append(Example(line.text + " " + fmt, line.label, source, line.lang, "formatted"))
             else:
-                other = rng.choice(by_lang[line.lang])
+                others = [o for o in by_lang[line.lang] if o.text != line.text] or [line]
+                other = rng.choice(others)
                 a, b = (line, other) if rng.random() < 0.5 else (other, line)
-                join = rng.choice(styles.get(line.lang, "join"))
-                text = join.replace("{a}", a.text).replace("{b}", b.text[0].lower() + b.text[1:] if line.lang == "en" else b.text)
+                join = rng.choice(styles.get(line.lang, "join", split))
+                second = b.text[0].lower() + b.text[1:] if line.lang in _LOWER_SECOND else b.text
+                text = join.replace("{a}", a.text).replace("{b}", second)
                 out.append(Example(text, most_demanding([a.label, b.label]), source, line.lang, "formatted"))
+    return out
+
+
+def backstory_only(styles: Styles, split: str) -> list[Example]:
+    """Backstory sentences with no ask, alone and in pairs, labelled ``full_low``.
+
+    Why: a long turn is split into token windows and the most demanding window decides
+    (``headroom_edge.router.combine``). A window holding only backstory ("It's for an insurance
+    claim, so it matters.") asks for nothing; unless the model learns that, such a window can
+    outvote the real ask. ``full_low`` is the lowest priority, so it never does.
+    """
+    out = []
+    for lang, kind in sorted(styles.by_lang):
+        if kind != "context":
+            continue
+        own = styles.get(lang, "context", split)
+        sep = _sep(lang)
+        for i, piece in enumerate(own):
+            out.append(Example(piece, "full_low", "context", lang, "buried"))
+            out.append(Example(piece + sep + own[(i + 1) % len(own)], "full_low", "context", lang, "buried"))
     return out
 
 
@@ -317,9 +375,14 @@ def read_examples(path: Path = EXAMPLES_FILE) -> dict[str, list[tuple[str, str]]
     return out
 
 
-def read_hard(path: Path = HARD_FILE) -> list[Example]:
-    """The hand-written hard held-out set (evaluation only)."""
-    return [Example(text, label, "hard", lang, slc) for lang, slc, label, text in read_tsv(path, 4)]
+def read_hard(path: Path = HARD_FILE, source: str = "hard") -> list[Example]:
+    """A hand-written evaluation set (lang, slice, label, text): the hard set or the blind set."""
+    return [Example(text, label, source, lang, slc) for lang, slc, label, text in read_tsv(path, 4)]
+
+
+def read_blind(path: Path = BLIND_FILE) -> list[Example]:
+    """The blind set v3 (evaluation only, reported apart from held-out and hard)."""
+    return read_hard(path, source="blind")
 
 
 @dataclass(frozen=True)
@@ -329,11 +392,21 @@ class Dataset:
     heldout: list[Example]
     hard: list[Example]
     seed: int
+    blind: list[Example] = field(default_factory=list)
 
     def train_hash(self) -> str:
         """sha256 of the canonical training set: sorted "label\\ttext" lines, UTF-8."""
         lines = sorted(f"{e.label}\t{e.text}" for e in self.train)
         return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+def _contains_any(text: str, prompts: set[str]) -> bool:
+    """Is one of the (normalised) evaluation prompts inside this (normalised) training text?
+
+    Why: a short evaluation prompt ("what does the letter say") can sit whole inside a longer
+    generated training prompt; exact-match filtering alone would let it in.
+    """
+    return any(p in text for p in prompts)
 
 
 def routed(rows: list[Example]) -> list[Example]:
@@ -350,23 +423,28 @@ def build(seed: int = DEFAULT_SEED, train_per_label: int = TRAIN_PER_LABEL) -> D
     """The full, deterministic dataset for one seed."""
     en = load_english()
     styles = load_styles()
-    lines = load_lines()
+    hard, blind = read_hard(), read_blind()
+    evaluation = {_norm(e.text) for e in hard} | {_norm(e.text) for e in blind}
+    # A hand-written line that equals an evaluation prompt is dropped before styling: its buried or
+    # formatted variants would carry the evaluation prompt into training inside a longer text.
+    lines = [ln for ln in load_lines() if _norm(ln.text) not in evaluation]
     parts = {s: [ln for ln in lines if line_split(ln) == s] for s in ("train", "calib", "heldout")}
     train = generate_english(en, "train", train_per_label, random.Random(seed))
     train += compose(parts["train"], styles, random.Random(seed + 1), copies=7, source="hand")
+    train += backstory_only(styles, "train")
     calib = generate_english(en, "calib", CALIB_PER_LABEL, random.Random(seed + 2))
-    calib += compose(parts["calib"], styles, random.Random(seed + 3), copies=3, source="hand")
+    calib += compose(parts["calib"], styles, random.Random(seed + 3), copies=3, source="hand", split="calib")
     heldout = generate_english(en, "heldout", HELDOUT_PER_LABEL, random.Random(seed + 4))
-    heldout += compose(parts["heldout"], styles, random.Random(seed + 5), copies=3, source="hand")
-    hard = read_hard()
+    heldout += compose(parts["heldout"], styles, random.Random(seed + 5), copies=3, source="hand", split="heldout")
     train, calib, heldout = routed(train), routed(calib), routed(heldout)
-    forbidden = {_norm(e.text) for e in hard} | {_norm(e.text) for e in heldout}
-    train = [e for e in train if _norm(e.text) not in forbidden]
+    forbidden = {_norm(e.text) for e in hard} | {_norm(e.text) for e in blind} | {_norm(e.text) for e in heldout}
+    inside = evaluation | {_norm(ln.text) for ln in parts["heldout"]}
+    train = [e for e in train if _norm(e.text) not in forbidden and not _contains_any(_norm(e.text), inside)]
     train_texts = {_norm(e.text) for e in train}
     calib = [e for e in calib if _norm(e.text) not in train_texts and _norm(e.text) not in forbidden]
     heldout = [e for e in heldout if _norm(e.text) not in train_texts]
     random.Random(seed + 6).shuffle(train)
-    return Dataset(train, calib, heldout, hard, seed)
+    return Dataset(train, calib, heldout, hard, seed, blind)
 
 
 def write_jsonl(path: Path, rows: list[Example]) -> None:
@@ -385,7 +463,7 @@ def main() -> None:
     data = build(args.seed)
     from collections import Counter
 
-    for name in ("train", "calib", "heldout", "hard"):
+    for name in ("train", "calib", "heldout", "hard", "blind"):
         rows = getattr(data, name)
         print(f"{name} {len(rows)} {dict(Counter(e.label for e in rows))} langs {dict(Counter(e.lang for e in rows))}")
     print(f"train sha256 {data.train_hash()}")

@@ -86,3 +86,57 @@ def test_prune_tokenizer_keeps_ids_consistent() -> None:
     ids = tok.encode("abba").ids
     assert 3 not in ids  # still no unknown: falls back to kept pieces
     assert [pruned["model"]["vocab"][i][0] for i in ids] == [vocab[int(old_ids[i])][0] for i in ids]
+
+
+def test_blind_set_covers_every_language_and_slice(rd: ModuleType) -> None:
+    blind = rd.read_blind()
+    langs = Counter(e.lang for e in blind)
+    assert set(langs) == set(rd.LANGUAGES)
+    assert all(n >= 20 for n in langs.values()), langs
+    slices = Counter(e.slice for e in blind)
+    assert all(slices[s] >= 20 for s in ("agent", "buried", "formatted")), slices
+    assert {e.label for e in blind} == set(rd.LABELS)
+
+
+def test_no_evaluation_prompt_is_inside_any_training_text(rd: ModuleType, data) -> None:  # noqa: ANN001
+    """Stronger than equality: a hard, blind or held-out hand-written prompt must not sit whole
+    inside a longer training text either (a buried or multi-ask variant would carry it)."""
+    train = [rd._norm(e.text) for e in data.train]
+    held_lines = {rd._norm(ln.text) for ln in rd.load_lines() if rd.line_split(ln) == "heldout"}
+    prompts = {rd._norm(e.text) for e in data.hard + data.blind} | held_lines
+    inside = [p for p in prompts if any(p in t for t in train)]
+    assert not inside, inside[:5]
+    assert not {rd._norm(e.text) for e in data.blind} & set(train)
+
+
+STRUCTURAL_SLOTS = frozenset({"img", "imgs", "n", "side", "region"})
+"""Slots of function words every English question uses ("photo", "these", "left", "lower left
+corner"): held-out prompts cannot avoid them. Every other slot's vocabulary is disjoint."""
+
+
+def test_held_out_templates_and_fillers_are_disjoint_from_training(rd: ModuleType) -> None:
+    en = rd.load_english()
+    for label in rd.LABELS:
+        assert not set(en.train_templates[label]) & set(en.heldout_templates[label]), label
+    for name, pool in en.slots.items():
+        if name not in STRUCTURAL_SLOTS:
+            assert not {rd._norm(x) for x in pool.train} & {rd._norm(x) for x in pool.heldout}, name
+
+
+def test_held_out_prompts_use_only_held_out_style_pieces(rd: ModuleType) -> None:
+    styles = rd.load_styles()
+    for (lang, kind) in styles.by_lang:
+        train, held = set(styles.get(lang, kind, "train")), set(styles.get(lang, kind, "heldout"))
+        both_sides = any(rd.split_of(p) == "heldout" for p in styles.by_lang[(lang, kind)]) and any(
+            rd.split_of(p) != "heldout" for p in styles.by_lang[(lang, kind)])
+        if both_sides:
+            assert not train & held, (lang, kind)
+
+
+def test_every_language_has_many_lines_per_label(rd: ModuleType) -> None:
+    """The systematic cause of last round's German/Korean/Hindi collapse was ~30 training lines per
+    language: each held-out concept was new. Keep every language well stocked."""
+    counts = Counter((ln.lang, ln.label) for ln in rd.load_lines() if rd.line_split(ln) == "train")
+    for lang in rd.LANGUAGES:
+        for label in rd.LABELS:
+            assert counts[(lang, label)] >= 8, (lang, label, counts[(lang, label)])
