@@ -43,7 +43,8 @@ if __name__ == "__main__":  # run by path: import from the repository root (scri
 
 from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 
-from headroom_edge.ocr import OcrEngine  # noqa: E402
+from headroom_edge.ocr import OcrEngine, RecognizerParams  # noqa: E402
+from headroom_edge.ocr.engine import READ_MAX_SIDE  # noqa: E402
 from headroom_edge.runtime.onnx import SessionOptions  # noqa: E402
 from scripts.lib.measure import loadavg  # noqa: E402
 from scripts.lib.stats import median  # noqa: E402
@@ -249,6 +250,9 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"Measured {report['when']} with `{report['command']}`: {report['runs']} interleaved runs per page, "
         f"medians; load average before {report['load_before']}, after {report['load_after']}; "
         f"{report['cores']} usable cores, onnxruntime threads {report['threads']}; {report['tesseract']}.",
+        f"Models: detector {report['models']['det']}, recogniser {report['models']['rec']} "
+        f"({report['models']['source']}); detector budget {report['read_max_side']}^2 px, width scale "
+        f"{report['width_scale']}; measured recognition rate {report['seconds_per_column'] * 1e6:.1f} us/column.",
         "",
         f"**{'PASS' if s['pass'] else 'FAIL'}**: median time ratio {s['median_ratio']:.3f} "
         f"(target <= {s['ratio_target']}, {'met' if s['pass_speed'] else 'missed'}); "
@@ -304,10 +308,15 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--pages", default="", help="comma-separated page names (default: all)")
     parser.add_argument("--threads", type=int, default=0, help="onnxruntime intra-op threads (0 = default)")
     parser.add_argument("--model-dir", type=Path, default=None, help="OCR models folder (default: as shipped)")
+    parser.add_argument("--read-max-side", type=int, default=READ_MAX_SIDE, help="detector pixel budget side")
+    parser.add_argument("--width-scale", type=float, default=RecognizerParams().width_scale,
+                        help="recogniser horizontal scale (RecognizerParams.width_scale)")
     parser.add_argument("--out", type=Path, default=ROOT / "reports")
     parser.add_argument("--detector-sizes", action="store_true", help="the detector-size sweep instead")
     args = parser.parse_args(argv)
-    engine = OcrEngine(args.model_dir, session_options=SessionOptions(intra_op_threads=args.threads))
+    engine = OcrEngine(args.model_dir, session_options=SessionOptions(intra_op_threads=args.threads),
+                       recognizer_params=RecognizerParams(width_scale=args.width_scale),
+                       read_max_side=args.read_max_side)
     if args.detector_sizes:
         detector_sweep(engine)
         return {}
@@ -323,9 +332,11 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         "runs": args.runs, "tesseract": tesseract_version(), "load_before": loadavg(),
         "cores": len(os.sched_getaffinity(0)), "threads": engine.session_options.threads(),
         "models": {"det": engine.files.det.name, "rec": engine.files.rec.name, "source": engine.files.source},
+        "read_max_side": engine.read_max_side, "width_scale": engine.recognizer_params.width_scale,
     }
     report["summary"] = bench_pages(engine, pages, args.runs)
     report["load_after"] = loadavg()
+    report["seconds_per_column"] = engine.cost.seconds_per_column
     paths = write_reports(report, args.out)
     print(render_markdown(report))
     print(f"wrote {paths['json']} and {paths['md']}")
