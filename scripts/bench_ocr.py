@@ -171,36 +171,48 @@ def run_tesseract(png: Path) -> tuple[Timing, list[Piece]]:
     return Timing(wall, cpu), pieces
 
 
-def bench_pages(engine: OcrEngine, pages: list[Page], runs: int) -> dict[str, Any]:
-    """Interleaved timings and scores of both engines on every page."""
+def bench_pages(
+    engine: OcrEngine, pages: list[Page], runs: int,
+    after_run: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Interleaved timings and scores of both engines on every page.
+
+    ``after_run`` gets the summary over the runs done so far after each full pass over the pages:
+    on a shared machine a long benchmark then leaves a report even when it is cut short.
+    """
     tmp = Path(tempfile.mkdtemp(prefix="bench_ocr_"))
+    ours: dict[str, list[Timing]] = {p.name: [] for p in pages}
+    tess: dict[str, list[Timing]] = {p.name: [] for p in pages}
+    scores: dict[str, tuple[Score, Score]] = {}
     try:
         pngs = {}
         for page in pages:
             pngs[page.name] = tmp / f"{page.name}.png"
             page.image.save(pngs[page.name])
         engine.read(pages[0].image)  # warm-up: opens both sessions
-        ours: dict[str, list[Timing]] = {p.name: [] for p in pages}
-        tess: dict[str, list[Timing]] = {p.name: [] for p in pages}
-        scores: dict[str, tuple[Score, Score]] = {}
         for run in range(runs):
             for page in pages:
                 order = ("ours", "tess") if run % 2 == 0 else ("tess", "ours")
                 for who in order:
                     if who == "ours":
-                        timing, pieces = run_ours(engine, page)
+                        timing, our_pieces = run_ours(engine, page)
                         ours[page.name].append(timing)
-                        our_pieces = pieces
                     else:
-                        timing, pieces = run_tesseract(pngs[page.name])
+                        timing, tess_pieces = run_tesseract(pngs[page.name])
                         tess[page.name].append(timing)
-                        tess_pieces = pieces
                 if page.name not in scores:
                     scores[page.name] = (score(page, our_pieces), score(page, tess_pieces))
                 print(f"  run {run + 1}/{runs} {page.name}: ours {ours[page.name][-1].wall:.2f} s, "
                       f"tesseract {tess[page.name][-1].wall:.2f} s (load {loadavg()})", flush=True)
+            if after_run is not None:
+                after_run(summarise(_rows(pages, ours, tess, scores), run + 1))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    return summarise(_rows(pages, ours, tess, scores), runs)
+
+
+def _rows(pages: list[Page], ours: dict[str, list[Timing]], tess: dict[str, list[Timing]],
+          scores: dict[str, tuple[Score, Score]]) -> list[dict[str, Any]]:
     rows = []
     for page in pages:
         o, t = ours[page.name], tess[page.name]
@@ -211,9 +223,10 @@ def bench_pages(engine: OcrEngine, pages: list[Page], runs: int) -> dict[str, An
             "page": page.name, "lines": len(page.lines), "chars": so.chars,
             "ours_s": round(ow, 3), "tesseract_s": round(tw, 3), "ratio": round(ow / tw, 3),
             "ours_cpu_s": round(oc, 3), "tesseract_cpu_s": round(tc, 3), "cpu_ratio": round(oc / tc, 3),
+            "ratio_per_run": [round(a.wall / b.wall, 3) for a, b in zip(o, t, strict=True)],
             "ours": so.to_dict(), "tesseract": st.to_dict(),
         })
-    return summarise(rows)
+    return rows
 
 
 def pooled(rows: list[dict[str, Any]], who: str, key: str, weight: str) -> float:
@@ -221,7 +234,7 @@ def pooled(rows: list[dict[str, Any]], who: str, key: str, weight: str) -> float
     return sum(r[who][key] * r[who][weight] for r in rows) / max(1, total)
 
 
-def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def summarise(rows: list[dict[str, Any]], runs_done: int) -> dict[str, Any]:
     ratio = median(r["ratio"] for r in rows)
     errors = {
         who: {"cer": round(pooled(rows, who, "cer", "chars"), 5), "wer": round(pooled(rows, who, "wer", "words"), 5)}
@@ -230,6 +243,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     accurate = all(errors["ours"][k] <= errors["tesseract"][k] + ERROR_MARGIN for k in ("cer", "wer"))
     return {
         "pages": rows,
+        "runs_done": runs_done,
         "median_ratio": round(ratio, 3),
         "median_cpu_ratio": round(median(r["cpu_ratio"] for r in rows), 3),
         "total_ratio": round(sum(r["ours_s"] for r in rows) / sum(r["tesseract_s"] for r in rows), 3),
@@ -247,7 +261,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     lines = [
         "# OCR benchmark: headroom-edge PP-OCR vs Tesseract",
         "",
-        f"Measured {report['when']} with `{report['command']}`: {report['runs']} interleaved runs per page, "
+        f"Measured {report['when']} with `{report['command']}`: {s['runs_done']} of {report['runs']} "
+        "interleaved runs per page, "
         f"medians; load average before {report['load_before']}, after {report['load_after']}; "
         f"{report['cores']} usable cores, onnxruntime threads {report['threads']}; {report['tesseract']}.",
         f"Models: detector {report['models']['det']}, recogniser {report['models']['rec']} "
@@ -309,8 +324,8 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--threads", type=int, default=0, help="onnxruntime intra-op threads (0 = default)")
     parser.add_argument("--model-dir", type=Path, default=None, help="OCR models folder (default: as shipped)")
     parser.add_argument("--read-max-side", type=int, default=READ_MAX_SIDE, help="detector pixel budget side")
-    parser.add_argument("--width-scale", type=float, default=RecognizerParams().width_scale,
-                        help="recogniser horizontal scale (RecognizerParams.width_scale)")
+    parser.add_argument("--width-scale", type=float, default=None,
+                        help="recogniser horizontal scale (default: the model's own)")
     parser.add_argument("--out", type=Path, default=ROOT / "reports")
     parser.add_argument("--detector-sizes", action="store_true", help="the detector-size sweep instead")
     args = parser.parse_args(argv)
@@ -332,12 +347,13 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         "runs": args.runs, "tesseract": tesseract_version(), "load_before": loadavg(),
         "cores": len(os.sched_getaffinity(0)), "threads": engine.session_options.threads(),
         "models": {"det": engine.files.det.name, "rec": engine.files.rec.name, "source": engine.files.source},
-        "read_max_side": engine.read_max_side, "width_scale": engine.recognizer_params.width_scale,
+        "read_max_side": engine.read_max_side, "width_scale": engine.recognizer.width_scale,
     }
-    report["summary"] = bench_pages(engine, pages, args.runs)
-    report["load_after"] = loadavg()
-    report["seconds_per_column"] = engine.cost.seconds_per_column
-    paths = write_reports(report, args.out)
+    def write(summary: dict[str, Any]) -> dict[str, Path]:
+        report.update(summary=summary, load_after=loadavg(), seconds_per_column=engine.cost.seconds_per_column)
+        return write_reports(report, args.out)
+
+    paths = write(bench_pages(engine, pages, args.runs, after_run=write))
     print(render_markdown(report))
     print(f"wrote {paths['json']} and {paths['md']}")
     return report

@@ -32,6 +32,8 @@ from headroom_edge.runtime.cancel import checkpoint
 BLANK = 0
 OUTPUT_KEY = "headroom_output"
 """ONNX metadata key of a recogniser whose output is ``"logits"`` (no final softmax)."""
+WIDTH_SCALE_KEY = "width_scale"
+"""ONNX metadata key: the horizontal scale the model was checked at (``RecognizerParams``)."""
 
 
 @dataclass(frozen=True)
@@ -41,9 +43,11 @@ class RecognizerParams:
     height: int = 48
     """Input height of models whose graph leaves it open; a model that fixes its height (the
     reference 48, the derived int8 model's 32) is fed at its own (``TextRecognizer.height``)."""
-    width_scale: float = 1.0
-    """Horizontal scale of a line after its height is fitted: below 1 feeds fewer columns (time
-    is proportional to columns) at the price of narrower characters for the CTC steps."""
+    width_scale: float | None = None
+    """Horizontal scale of a line after its height is fitted; None: the model's own
+    (``WIDTH_SCALE_KEY`` metadata), else 1. Time is proportional to columns, but CTC needs about
+    three output steps (8 columns each) per character to keep double letters apart ("ll"):
+    the height-32 model reads 'Hello' as 'Helo' unless lines are widened 1.35x."""
     min_width: int = 96
     """Narrowest batch tensor. PaddleOCR pads every batch to 320 px; on 40 rendered snippets
     (1-4 words, 14-28 px) 96 read exactly as well and ran ~20% faster, since a short word no
@@ -175,9 +179,11 @@ class TextRecognizer:
         self.height = fixed if isinstance(fixed, int) and fixed > 0 else self.params.height
         meta = session.get_modelmeta().custom_metadata_map
         self.logits = meta.get(OUTPUT_KEY) == "logits"
+        own = float(meta.get(WIDTH_SCALE_KEY, 1.0))
+        self.width_scale = own if self.params.width_scale is None else self.params.width_scale
 
     def _scaled_width(self, crop: Image.Image) -> int:
-        scale = self.height * self.params.width_scale / max(1, crop.height)
+        scale = self.height * self.width_scale / max(1, crop.height)
         return max(1, math.ceil(crop.width * scale))
 
     def _batch_width(self, crops: Sequence[Image.Image]) -> int:

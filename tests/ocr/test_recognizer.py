@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from headroom_edge.ocr import OcrEngine, RecognizerParams, TextBox
+from headroom_edge.ocr.engine import MIN_LINE_CONFIDENCE
 from headroom_edge.ocr.recognizer import TextRecognizer, crop_text_box, ctc_greedy_decode, trim_rows
 from tests.ocr.render import char_error_rate, render_lines
 
@@ -98,7 +99,8 @@ def test_degenerate_crops_do_not_fail(recognizer: TextRecognizer) -> None:
     ]
     results = recognizer.recognize_crops(crops)
     assert len(results) == 3
-    assert results[2].text == "" and results[2].confidence == 0.0  # blank paper reads as nothing
+    # Blank paper reads as nothing the engine keeps (the int8 model may emit one unsure glyph).
+    assert results[2].text == "" or results[2].confidence < MIN_LINE_CONFIDENCE
 
 
 def test_crop_text_box_is_clipped_to_the_image() -> None:
