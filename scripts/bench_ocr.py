@@ -177,8 +177,8 @@ def bench_pages(
 ) -> dict[str, Any]:
     """Interleaved timings and scores of both engines on every page.
 
-    ``after_run`` gets the summary over the runs done so far after each full pass over the pages:
-    on a shared machine a long benchmark then leaves a report even when it is cut short.
+    ``after_run`` gets the summary so far after every page (pages not reached yet left out): on
+    a shared machine a long benchmark then leaves a report even when it is cut short.
     """
     tmp = Path(tempfile.mkdtemp(prefix="bench_ocr_"))
     ours: dict[str, list[Timing]] = {p.name: [] for p in pages}
@@ -204,8 +204,9 @@ def bench_pages(
                     scores[page.name] = (score(page, our_pieces), score(page, tess_pieces))
                 print(f"  run {run + 1}/{runs} {page.name}: ours {ours[page.name][-1].wall:.2f} s, "
                       f"tesseract {tess[page.name][-1].wall:.2f} s (load {loadavg()})", flush=True)
-            if after_run is not None:
-                after_run(summarise(_rows(pages, ours, tess, scores), run + 1))
+                if after_run is not None:
+                    done = [p for p in pages if ours[p.name]]
+                    after_run(summarise(_rows(done, ours, tess, scores), run + 1))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return summarise(_rows(pages, ours, tess, scores), runs)
@@ -220,7 +221,7 @@ def _rows(pages: list[Page], ours: dict[str, list[Timing]], tess: dict[str, list
         oc, tc = median(x.cpu for x in o), median(x.cpu for x in t)
         so, st = scores[page.name]
         rows.append({
-            "page": page.name, "lines": len(page.lines), "chars": so.chars,
+            "page": page.name, "lines": len(page.lines), "chars": so.chars, "runs": len(o),
             "ours_s": round(ow, 3), "tesseract_s": round(tw, 3), "ratio": round(ow / tw, 3),
             "ours_cpu_s": round(oc, 3), "tesseract_cpu_s": round(tc, 3), "cpu_ratio": round(oc / tc, 3),
             "ratio_per_run": [round(a.wall / b.wall, 3) for a, b in zip(o, t, strict=True)],
@@ -261,8 +262,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     lines = [
         "# OCR benchmark: headroom-edge PP-OCR vs Tesseract",
         "",
-        f"Measured {report['when']} with `{report['command']}`: {s['runs_done']} of {report['runs']} "
-        "interleaved runs per page, "
+        f"Measured {report['when']} with `{report['command']}`: up to {report['runs']} interleaved runs per "
+        f"page (column n; pass {s['runs_done']} reached), "
         f"medians; load average before {report['load_before']}, after {report['load_after']}; "
         f"{report['cores']} usable cores, onnxruntime threads {report['threads']}; {report['tesseract']}.",
         f"Models: detector {report['models']['det']}, recogniser {report['models']['rec']} "
@@ -276,12 +277,12 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"(margin {s['error_margin']}, {'met' if s['pass_accuracy'] else 'missed'}). "
         f"CPU-time ratio {s['median_cpu_ratio']:.3f}; sum-of-times ratio {s['total_ratio']:.3f}.",
         "",
-        "| page | lines | ours s | Tesseract s | ratio | CPU ratio | CER ours | CER Tess | WER ours | WER Tess |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| page | lines | n | ours s | Tesseract s | ratio | CPU ratio | CER ours | CER Tess | WER ours | WER Tess |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in s["pages"]:
         lines.append(
-            f"| {r['page']} | {r['lines']} | {r['ours_s']:.2f} | {r['tesseract_s']:.2f} | {r['ratio']:.3f} | "
+            f"| {r['page']} | {r['lines']} | {r['runs']} | {r['ours_s']:.2f} | {r['tesseract_s']:.2f} | {r['ratio']:.3f} | "
             f"{r['cpu_ratio']:.3f} | {r['ours']['cer']:.4f} | {r['tesseract']['cer']:.4f} | "
             f"{r['ours']['wer']:.4f} | {r['tesseract']['wer']:.4f} |"
         )
