@@ -228,3 +228,20 @@ def test_long_screenshot_keeps_its_small_text(engine: OcrEngine) -> None:
     result = engine.read(page.image)
     assert char_error_rate("\n".join(lines), result.text) <= 0.05, result.text
     assert len(result.text.splitlines()) == len(lines)
+
+
+def test_cuda_runs_both_models_when_present_else_says_so() -> None:
+    """device="cuda" puts detector and recogniser on the GPU where onnxruntime has CUDA; on a
+    CPU-only build the first use raises the runtime's clear error instead of falling back."""
+    import onnxruntime as ort
+
+    from headroom_edge.runtime.onnx import DeviceUnavailableError, SessionOptions
+
+    engine = OcrEngine(session_options=SessionOptions(device="cuda"))
+    page = render_lines(["Graphics card reads"], 24, width=400).image
+    if "CUDAExecutionProvider" not in ort.get_available_providers():
+        with pytest.raises(DeviceUnavailableError):
+            engine.read(page)
+        return
+    assert engine.read(page).text.casefold() == "graphics card reads"
+    assert engine.recognizer.session.get_providers()[0] == "CUDAExecutionProvider"
