@@ -27,10 +27,12 @@ estimate lands within -13%..+14% of the drawn characters there."""
 ESTIMATE_SPREAD = 0.15
 """``ReadLimits.max_text_tokens`` is enforced with this much slack, the spread of the estimate:
 skipping a transcode that would have saved costs savings, so only a clear excess skips."""
-PRIOR_SECONDS_PER_COLUMN = 60e-6
-"""Recognition seconds per input column before the engine has measured its own: the int8
-recogniser on 2 quiet cores (scripts/bench_ocr.py prints the measured rate). Only the first
-page of a process is judged with it."""
+PRIOR_SECONDS_PER_COLUMN = 70e-6
+"""Recognition seconds per input column before the engine has measured its own. The int8
+recogniser took 138 us of CPU per column on a 2-core VM (an A4 page of 16 px serif text: 67
+lines, 125,728 columns, 17.4 s CPU), i.e. ~70 us of wall time with both cores to itself; under
+load the engine measures more (scripts/bench_ocr.py prints the rate it ended with). Only the
+first page of a process is judged with the prior."""
 SMOOTHING = 0.3
 """Weight of the newest read in the running rate: a few reads follow a change of load."""
 
