@@ -363,8 +363,8 @@ class _LazyOcr:
             raise OcrUnavailableError("no OCR models are installed")
         return engine
 
-    def read(self, img: Any) -> Any:
-        return self._engine().read(img)
+    def read(self, img: Any, **kwargs: Any) -> Any:
+        return self._engine().read(img, **kwargs)
 
     def detect(self, img: Any, **kwargs: Any) -> Any:
         return self._engine().detect(img, **kwargs)

@@ -43,6 +43,10 @@ class CompressionConfig:
     min_ocr_chars: int = 2
     """Fewer recognised characters than this means 'no real text': transcode falls back.
     Kept low on purpose: a sign reading "EXIT" or "24" is real text; confidence is the guard."""
+    ocr_budget_s: float | None = None
+    """Longest a transcode's recognition may take (seconds); a page estimated slower (its line
+    columns x the engine's measured rate) keeps its image at once instead of running OCR. None:
+    only the job's own deadline (the proxy's ``--time-budget``) bounds it."""
     jpeg_quality: int = 85
     fit_preserve_questions: bool = True
     """A question that asked for the untouched image (fine detail, or a router unsure of it) on

@@ -330,8 +330,13 @@ def estimate_text_tokens(text: str) -> int:
     """
     if not text:
         return 0
-    n_bytes = len(text.encode("utf-8", "surrogatepass"))
-    return ceil_div(n_bytes, _TEXT_BYTES_PER_TOKEN)
+    return text_bytes_tokens(len(text.encode("utf-8", "surrogatepass")))
+
+
+def text_bytes_tokens(n_bytes: int) -> int:
+    """The rule of :func:`estimate_text_tokens` for ``n_bytes`` of text not read yet (the OCR
+    volume estimate judges a transcode before recognition: ``headroom_edge.ocr.volume``)."""
+    return ceil_div(max(0, n_bytes), _TEXT_BYTES_PER_TOKEN)
 
 
 # --- Resolution helpers ------------------------------------------------------------------------

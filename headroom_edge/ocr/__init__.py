@@ -6,6 +6,8 @@ Public API::
 
     engine = OcrEngine()              # raises OcrUnavailableError when no models are installed
     result = engine.read(image)       # OcrResult: .text, .lines, .mean_confidence
+    result = engine.read(image, limits=ReadLimits(max_text_tokens=800, max_seconds=2.0))
+    result.skipped                    # why recognition did not run, after detection (or None)
     found = engine.detect(image, max_side=320)   # DetectionResult: fast text-presence signals
 """
 
@@ -13,6 +15,7 @@ from headroom_edge.ocr.detector import DetectorParams, TextBox
 from headroom_edge.ocr.engine import DetectionResult, OcrEngine, OcrLine, OcrResult
 from headroom_edge.ocr.models import OcrModelFiles, OcrUnavailableError, locate_models
 from headroom_edge.ocr.recognizer import Recognition, RecognizerParams
+from headroom_edge.ocr.volume import ReadLimits, RecognitionCost, estimate_chars
 
 __all__ = [
     "DetectionResult",
@@ -22,8 +25,11 @@ __all__ = [
     "OcrModelFiles",
     "OcrResult",
     "OcrUnavailableError",
+    "ReadLimits",
     "Recognition",
+    "RecognitionCost",
     "RecognizerParams",
     "TextBox",
+    "estimate_chars",
     "locate_models",
 ]

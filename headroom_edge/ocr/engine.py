@@ -27,8 +27,10 @@ from headroom_edge.ocr.imageprep import as_rgb
 from headroom_edge.ocr.layout import group_lines
 from headroom_edge.ocr.models import OcrModelFiles, OcrUnavailableError, locate_models
 from headroom_edge.ocr.recognizer import RecognizerParams, TextRecognizer, load_charset
+from headroom_edge.ocr.volume import ESTIMATE_SPREAD, ReadLimits, RecognitionCost, estimate_chars
 from headroom_edge.runtime.cancel import CancellableSession, checkpoint
 from headroom_edge.runtime.onnx import DeviceUnavailableError, SessionOptions, create_session
+from headroom_edge.tokens import text_bytes_tokens
 
 READ_MAX_SIDE = 1280
 """Detector pixel budget for ``read``: at most READ_MAX_SIDE**2 pixels (see ``read_side``). The
@@ -63,6 +65,12 @@ class OcrResult:
     rejected_lines: int
     """Detected segments dropped as empty or below ``min_confidence`` (not in ``text``)."""
     seconds: float
+    skipped: str | None = None
+    """Why recognition did not run (a ``ReadLimits`` bound), None when it did."""
+    estimated_chars: int = 0
+    """Characters the detector's boxes were estimated to hold (``volume.estimate_chars``)."""
+    estimated_seconds: float = 0.0
+    """Recognition time estimated before it ran (``RecognitionCost``)."""
 
     @property
     def char_count(self) -> int:
@@ -141,6 +149,8 @@ class OcrEngine:
         self._lock = threading.Lock()
         self._detector: TextDetector | None = None
         self._recognizer: TextRecognizer | None = None
+        self.cost = RecognitionCost()
+        """This engine's measured recognition rate, for ``ReadLimits.max_seconds``."""
 
     def _session(self, path: Path) -> ort.InferenceSession:
         try:
@@ -195,11 +205,15 @@ class OcrEngine:
             input_size=found.input_size,
         )
 
-    def read(self, img: Image.Image, max_side: int | None = None) -> OcrResult:
+    def read(
+        self, img: Image.Image, max_side: int | None = None, limits: ReadLimits | None = None
+    ) -> OcrResult:
         """The image's text in reading order.
 
         ``max_side`` limits the detector input's longer side; None spends a pixel budget of
-        ``read_max_side**2`` instead (see ``read_side``).
+        ``read_max_side**2`` instead (see ``read_side``). ``limits`` skip recognition, after
+        detection, when the text would be too long or its reading too slow (``skipped`` says
+        which): the detector's tenth of the work tells whether the rest is worth doing.
         """
         start = time.perf_counter()
         rgb = as_rgb(img)
@@ -207,7 +221,17 @@ class OcrEngine:
         checkpoint()  # a caller that gave up on this job stops it here, or between line batches
         found = self.detector.detect(rgb, side)
         checkpoint()
-        recognized = self.recognizer.recognize(rgb, found.boxes) if found.boxes else []
+        recognizer = self.recognizer
+        crops = recognizer.crops(rgb, found.boxes)
+        columns = recognizer.columns(crops) if crops else 0
+        chars = estimate_chars(found.boxes)
+        expected = self.cost.estimate(columns)
+        skipped = _over_limits(limits, chars, expected)
+        if skipped is not None:
+            return OcrResult((), "", 0.0, 0, time.perf_counter() - start, skipped, chars, expected)
+        began = time.perf_counter()
+        recognized = recognizer.recognize_crops(crops) if crops else []
+        self.cost.observe(columns, time.perf_counter() - began)
         kept: list[OcrLine] = []
         for box, rec in zip(found.boxes, recognized, strict=True):
             text = rec.text.strip()
@@ -216,12 +240,27 @@ class OcrEngine:
         groups = group_lines([line.box for line in kept])
         ordered = tuple(kept[i] for group in groups for i in group)
         text = "\n".join(" ".join(kept[i].text for i in group) for group in groups)
-        chars = sum(len(line.text) for line in ordered)
-        mean = sum(line.confidence * len(line.text) for line in ordered) / chars if chars else 0.0
+        chars_read = sum(len(line.text) for line in ordered)
+        mean = sum(line.confidence * len(line.text) for line in ordered) / chars_read if chars_read else 0.0
         return OcrResult(
             lines=ordered,
             text=text,
             mean_confidence=mean,
             rejected_lines=len(found.boxes) - len(kept),
             seconds=time.perf_counter() - start,
+            estimated_chars=chars,
+            estimated_seconds=expected,
         )
+
+
+def _over_limits(limits: ReadLimits | None, chars: int, seconds: float) -> str | None:
+    """Which bound of ``limits`` the estimates break, in words; None when none does."""
+    if limits is None:
+        return None
+    if limits.max_text_tokens is not None:
+        tokens = text_bytes_tokens(chars)
+        if tokens > limits.max_text_tokens * (1.0 + ESTIMATE_SPREAD):
+            return f"estimated text of ~{tokens} tokens exceeds {limits.max_text_tokens}"
+    if limits.max_seconds is not None and seconds > limits.max_seconds:
+        return f"estimated recognition of {seconds:.2f} s exceeds the {limits.max_seconds:.2f} s left"
+    return None

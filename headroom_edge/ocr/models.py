@@ -40,7 +40,8 @@ class OcrModelFiles:
     cls: Path | None
     dict_file: Path | None
     source: str
-    """"explicit", "models_root" or "rapidocr"."""
+    """"explicit", "models_root", "rapidocr", or both joined by "+" when the detector and the
+    recogniser come from different folders (the detector's first: "rapidocr+models_root")."""
 
 
 def rapidocr_models_dir() -> Path | None:
@@ -82,7 +83,8 @@ def files_in(folder: Path, source: str) -> OcrModelFiles | None:
 
 
 def locate_models(explicit: str | os.PathLike[str] | None = None) -> OcrModelFiles:
-    """Find the OCR models: ``explicit``, then ``<models root>/ocr``, then rapidocr's folder.
+    """Find the OCR models: ``explicit``, else each file from ``<models root>/ocr``, then from
+    rapidocr's folder.
 
     An explicit folder that is missing or incomplete is an error rather than a silent fallback:
     a user who named a folder expects those models to run.
@@ -97,6 +99,7 @@ def locate_models(explicit: str | os.PathLike[str] | None = None) -> OcrModelFil
             raise OcrUnavailableError(f"OCR model folder {folder} lacks {wanted}")
         return found
     looked: list[str] = []
+    folders: list[tuple[Path, str]] = []
     candidates = (
         (model_dir("ocr"), "models_root", "<models root>/ocr (absent)"),
         (rapidocr_models_dir(), "rapidocr", "rapidocr package (not installed, or without models/)"),
@@ -105,11 +108,23 @@ def locate_models(explicit: str | os.PathLike[str] | None = None) -> OcrModelFil
         if candidate is None:
             looked.append(absent)
             continue
-        found = files_in(candidate, source)
-        if found is not None:
-            return found
+        folders.append((candidate, source))
         looked.append(str(candidate))
-    raise OcrUnavailableError(
-        f"no OCR models found (need {wanted}); looked in: {', '.join(looked)}. "
-        "Install them with `pip install rapidocr --no-deps`, or pass model_dir=."
+    # Each file from the first folder that has it: models/ocr ships only what it derives (the
+    # int8 recogniser) and takes the detector from the rapidocr wheel instead of a 10 MB copy.
+    det = next(((f / n, s) for f, s in folders for n in DET_NAMES if (f / n).is_file()), None)
+    rec = next(((f / n, s) for f, s in folders for n in REC_NAMES if (f / n).is_file()), None)
+    if det is None or rec is None:
+        raise OcrUnavailableError(
+            f"no OCR models found (need {wanted}); looked in: {', '.join(looked)}. "
+            "Install them with `pip install rapidocr --no-deps`, or pass model_dir=."
+        )
+    rec_folder = rec[0].parent
+    sources = dict.fromkeys((det[1], rec[1]))
+    return OcrModelFiles(
+        det=det[0],
+        rec=rec[0],
+        cls=next((f / n for f, _ in folders for n in CLS_NAMES if (f / n).is_file()), None),
+        dict_file=_first(rec_folder, DICT_NAMES),
+        source="+".join(sources),
     )

@@ -11,6 +11,7 @@ from PIL import Image
 
 from headroom_edge.ocr import OcrEngine, OcrUnavailableError, locate_models
 from headroom_edge.ocr.models import DET_NAMES, REC_NAMES, rapidocr_models_dir
+from tests.ocr.render import render_lines
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -28,7 +29,7 @@ def test_default_lookup_finds_detector_and_recogniser() -> None:
     found = locate_models()
     assert found.det.is_file() and found.det.name in DET_NAMES
     assert found.rec.is_file() and found.rec.name in REC_NAMES
-    assert found.source in ("models_root", "rapidocr")
+    assert found.source in ("models_root", "rapidocr", "rapidocr+models_root")
 
 
 def test_rapidocr_wheel_is_found_without_importing_it() -> None:
@@ -111,3 +112,30 @@ def test_unloadable_model_file_fails_on_first_use(tmp_path: Path) -> None:
     engine = OcrEngine(model_dir=tmp_path)
     with pytest.raises(OcrUnavailableError, match="cannot load"):
         engine.detect(Image.new("RGB", (64, 64), "white"))
+
+
+def test_a_folder_with_only_a_recogniser_takes_the_detector_from_rapidocr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """models/ocr ships only the derived int8 recogniser, not a copy of the 10 MB detector."""
+    (tmp_path / "ocr").mkdir()
+    (tmp_path / "ocr" / "rec.onnx").symlink_to(locate_models().rec)
+    monkeypatch.setenv("HEADROOM_MODELS_DIR", str(tmp_path))
+    found = locate_models()
+    assert found.rec == tmp_path / "ocr" / "rec.onnx"
+    assert found.det.parent == rapidocr_models_dir()
+    assert found.source == "rapidocr+models_root"
+
+
+def test_shipped_recogniser_is_the_int8_export_and_reads() -> None:
+    """models/ocr/rec.onnx (scripts/export_ocr_int8.py): logits out, input height 32, and the
+    float rapidocr model it came from still works as the fallback."""
+    shipped = REPO / "models" / "ocr" / "rec.onnx"
+    assert shipped.is_file() and shipped.stat().st_size < 8_000_000
+    line = render_lines(["Release notes for version 2.4.1"], 24).image
+    for folder in (REPO / "models" / "ocr", rapidocr_models_dir()):
+        engine = OcrEngine() if folder == REPO / "models" / "ocr" else OcrEngine(model_dir=folder)
+        assert (engine.files.rec == shipped) is (folder == REPO / "models" / "ocr")
+        assert engine.read(line).text == "Release notes for version 2.4.1"
+    int8 = OcrEngine().recognizer
+    assert int8.logits and int8.height == 32
