@@ -38,9 +38,12 @@ from headroom_edge.technique import Technique
 from headroom_edge.techniques.base import Outcome, SourceImage, TechniqueContext, untouched
 from headroom_edge.tokens import OPENAI_PATCH, estimate_text_tokens, family_view_size
 
-OCR_MAX_PIXELS = 2048 * 2048
-"""Pages are OCRed at most at this many pixels. A budget by area rather than by side: a long
-screenshot (1000 x 8000) keeps its text legible where a 2048 side limit would shrink it 4x."""
+OCR_MAX_PIXELS = 4096 * 4096
+"""Pages are OCRed at most at this many pixels (a bound on memory, by area, so a long screenshot
+keeps its size). Generous on purpose: the detector reads its own smaller copy (``read_side``) and
+every line is scaled to the recogniser's height, so a larger page costs almost no OCR time, while
+shrinking it first made a 300-dpi page's 12 px text 8 px and lost a third of its words (issue 12's
+quality benchmark, Tesseract judging). A 300-dpi A4 page (2480 x 3508) is read at full size."""
 TEXT_HEADER = "[Text extracted from the image by OCR]"
 LAYOUT_HEADING_PX = 9
 """Pixels a heading keeps in the model's view of the thumbnail: about the smallest text vision

@@ -145,3 +145,11 @@ def test_layout_plan_rules() -> None:
     gemini = ctx_for(CompressionConfig(), "google", "gemini-3-pro-preview")
     _, _, level = transcode.layout_plan(source, gemini, 20.0)  # LOW resolves ~637 px, MEDIUM ~901
     assert level == "MEDIA_RESOLUTION_MEDIUM"
+
+
+def test_a_300_dpi_page_is_read_at_full_size() -> None:
+    """The recogniser reads each line at its own height, so a 2480x3508 page is not shrunk first
+    (that turned its 12 px text to 8 px and lost words)."""
+    from headroom_edge.techniques.transcode import OCR_MAX_PIXELS
+
+    assert 2480 * 3508 <= OCR_MAX_PIXELS
