@@ -48,11 +48,14 @@ class CompressionConfig:
     columns x the engine's measured rate) keeps its image at once instead of running OCR. None:
     only the job's own deadline (the proxy's ``--time-budget``) bounds it."""
     jpeg_quality: int = 85
-    fit_preserve_questions: bool = True
-    """A question that asked for the untouched image (fine detail, or a router unsure of it) on
-    a page, chart or screenshot with measured text gets FIT instead when a cheaper size keeps
-    the smallest text at ``fitplan.DETAIL_LEGIBLE_TEXT_PX`` (policy row 6). Photos, computer-use
-    screenshots and images without measured text are untouched either way."""
+    fit_preserve_questions: bool = False
+    """Opt-in: a question that asked for the untouched image (fine detail, or a router unsure of
+    it) on a page, chart or screenshot with measured text gets FIT instead when a cheaper size
+    keeps the smallest text at ``fitplan.DETAIL_LEGIBLE_TEXT_PX`` (policy row 6). Off by default
+    because the quality benchmark measured it harmful on screenshots: the figures a detail
+    question asks for sit in UI text smaller than the measured low percentile (Tesseract recall
+    0.25-0.75 on 4 of 160 screenshot runs, 2026-12-01). Photos, computer-use screenshots and
+    images without measured text are untouched either way."""
     crop_zoom: float = 1.0
     """How much more detail than the whole image gave a crop may buy (>= 1). 1.0 sends the named
     region at the scale the provider's model saw it inside the full image (no loss, the cost

@@ -21,7 +21,7 @@
 |   |                | chart (``decision.detail``): the transcript lacks what it asks for   |           |
 | 6 | preserve       | a page, chart or screenshot whose smallest measured text stays at     | fit       |
 |   | (router/rules) | ``DETAIL_LEGIBLE_TEXT_PX`` (25% above the threshold) at some size     |           |
-|   |                | cheaper than the original (``config.fit_preserve_questions``)       |           |
+|   |                | cheaper than the original (opt-in: ``config.fit_preserve_questions``)|           |
 | 5 | anything else  | -                                                                    | unchanged |
 
 Further rows live where the numbers are known: an image already at or below the low-detail

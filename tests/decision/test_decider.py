@@ -103,6 +103,6 @@ def test_router_decider_reads_the_region_of_a_crop() -> None:
 
 def test_policy_reviews_a_preserve_question_for_row6() -> None:
     analyzer = Recording()
-    source, ctx = _inputs(f.photo_jpeg())
+    source, ctx = _inputs(f.photo_jpeg(), config=CompressionConfig(fit_preserve_questions=True))
     PolicyDecider(RulesDecider(), analyzer).decide("How many buttons are on the suit?", source, ctx)  # type: ignore[arg-type]
     assert [call[1] for call in analyzer.calls] == ["legibility"]

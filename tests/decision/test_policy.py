@@ -280,7 +280,8 @@ def test_row6_a_detail_question_on_a_page_of_large_text_fits_it(compressor: Imag
         def decide(self, question: str, source: object, ctx: object) -> Decision:
             return Decision(Technique.PRESERVE, 0.9, "router: preserve (0.90)", "router")
 
-    comp = ImageCompressor(decider=PolicyDecider(ToPreserve(), compressor.decider.analyzer))  # type: ignore[arg-type, attr-defined]
+    comp = ImageCompressor(decider=PolicyDecider(ToPreserve(), compressor.decider.analyzer),  # type: ignore[arg-type, attr-defined]
+                           config=CompressionConfig(fit_preserve_questions=True))
     page = f.encode(pages.text_page(28).image, "PNG")
     question = "What exact version numbers and dates appear on this page?"
     out = comp.compress_body(f.openai_chat_body(page, question, media_type="image/png"))
@@ -292,7 +293,8 @@ def test_row6_a_detail_question_on_a_page_of_large_text_fits_it(compressor: Imag
     assert f.decode(decode_base64(parse_data_url(part["url"])[1])).size == result.compressed_size
 
 
-def test_row6_keeps_a_detail_question_on_small_text_or_a_photo_untouched(compressor: ImageCompressor) -> None:
+def test_row6_keeps_a_detail_question_on_small_text_or_a_photo_untouched() -> None:
+    compressor = ImageCompressor(config=CompressionConfig(fit_preserve_questions=True))
     question = "What exact numbers appear here?"
     table = _one(compressor, f.encode(pages.table().image, "PNG"), question, "image/png")
     assert table.technique is Technique.PRESERVE
@@ -316,3 +318,7 @@ def test_row6_review_only_turns_preserve_into_fit() -> None:
     fitted = review_preserve(Decision(Technique.PRESERVE, 0.9, "x", "router"), text, family=GPT4O,
                              original_size=(1600, 1600))
     assert fitted.technique is Technique.FIT and fitted.legible_px == DETAIL_LEGIBLE_TEXT_PX
+
+
+def test_row6_is_off_by_default() -> None:
+    assert CompressionConfig().fit_preserve_questions is False
