@@ -47,7 +47,7 @@ from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 from headroom_edge.ocr import OcrEngine, RecognizerParams  # noqa: E402
 from headroom_edge.ocr.models import rapidocr_models_dir  # noqa: E402
 from headroom_edge.ocr.recognizer import OUTPUT_KEY, WIDTH_SCALE_KEY, TextRecognizer  # noqa: E402
-from scripts.ocr_pages import edit_distance  # noqa: E402
+from scripts.lib.stats import edit_distance  # noqa: E402
 from scripts.quant_check import SATURATION_FREE_WEIGHT_CODE  # noqa: E402
 
 CER_SLACK = 0.002

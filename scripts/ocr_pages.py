@@ -22,6 +22,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from scripts.lib.stats import edit_distance
+
 PAGE_SIZE = (1240, 1754)
 """A4 at 150 dpi, the size of the issue's slow page."""
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
@@ -233,17 +235,6 @@ def default_pages() -> list[Page]:
 
 
 # --- scoring ---------------------------------------------------------------------------------
-
-
-def edit_distance(a: Sequence[object], b: Sequence[object]) -> int:
-    """Levenshtein distance over any two sequences (characters or words)."""
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from scripts.lib.report import targets_table
+
 GROUPS = (("provider", "model"), ("category", "category"), ("image kind", "kind"))
 
 
@@ -26,11 +28,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
         "## Targets",
         "",
-        "| target | measured | result |",
-        "|---|---|---|",
+        *targets_table(report["targets"]),
     ]
-    for t in report["targets"]:
-        lines.append(f"| {t['name']} | {t['value']} | {'PASS' if t['pass'] else 'FAIL'} |")
     for title, _ in GROUPS:
         lines += ["", f"## By {title}", "", _table(report["summary"][title])]
     lines += ["", "## All runs", "", _table(report["summary"]["all"]), "", "## Worst cases", "",

@@ -16,6 +16,12 @@ def ms(us: float) -> str:
     return f"{us / 1000:.2f}"
 
 
+def targets_table(targets: list[dict[str, Any]]) -> list[str]:
+    """The PASS/FAIL table every benchmark report ends its summary with (name, value, pass)."""
+    rows = ["| target | measured | result |", "|---|---|---|"]
+    return rows + [f"| {t['name']} | {t['value']} | {'PASS' if t['pass'] else 'FAIL'} |" for t in targets]
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     env = report["environment"]
     eng = env["imaging_engine"]
@@ -35,11 +41,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
         "## Targets",
         "",
-        "| target | measured | result |",
-        "|---|---|---|",
+        *targets_table(report["targets"]),
     ]
-    for t in report["targets"]:
-        lines.append(f"| {t['name']} | {t['value']} | {'PASS' if t['pass'] else 'FAIL'} |")
     fails = [t for t in report["targets"] if not t["pass"]]
     if fails:
         lines.append("")

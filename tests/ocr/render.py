@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from scripts.lib.stats import edit_distance
+
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 Font = ImageFont.FreeTypeFont
@@ -75,17 +77,6 @@ def render_pieces(
         draw.text((x, y), text, font=fnt, fill="black")
         boxes.append(tuple(int(v) for v in draw.textbbox((x, y), text, font=fnt)))
     return Rendered(img, tuple(p[2] for p in pieces), tuple(boxes))  # type: ignore[arg-type]
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance (insertions, deletions, substitutions all cost 1)."""
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
 
 
 def normalise(text: str) -> str:
