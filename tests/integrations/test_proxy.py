@@ -120,7 +120,9 @@ def test_openai_chat_stream_arrives_incrementally(
         model="gpt-4o",
         messages=openai_chat_messages(jpeg),
         stream=True,
-        extra_headers={"x-test-stream-id": "oai-stream"},
+        # 10 chunks: >= 1.35 s between the first and the last, so a loaded CI box still tells
+        # streaming from buffering apart
+        extra_headers={"x-test-stream-id": "oai-stream", "x-test-chunks": "10"},
     )
     text, first_at = _collect((c.choices[0].delta.content or "") for c in stream if c.choices)
     assert text == ANSWER
