@@ -23,7 +23,7 @@ from headroom_edge.technique import Technique
 from headroom_edge.tokens import family_view_size
 
 if TYPE_CHECKING:
-    from headroom_edge.analysis.signals import ImageAnalyzer
+    from headroom_edge.analysis.signals import ImageAnalyzer, ImageSignals
     from headroom_edge.router import QueryRouter
 
 
@@ -89,20 +89,22 @@ class PolicyDecider:
             decision = kept
         if decision.technique is Technique.PRESERVE and ctx.config.fit_preserve_questions \
                 and Technique.FIT in ctx.config.techniques:
-            view = family_view_size(ctx.family, *source.size, ctx.detail, ctx.media_resolution)
-            low_size = low_view_size(ctx.family, source.size)
-            signals = self.analyzer.analyze(source, low_size, "legibility", view_size=view)
+            signals = self._legibility(source, ctx)
             return review_preserve(decision, signals, family=ctx.family, original_size=source.size,
                                    detail=ctx.detail, media_resolution=ctx.media_resolution)
         if decision.technique not in (Technique.FULL_LOW, Technique.TRANSCODE):
             return decision
-        # The blur measure compares at what the model resolves of the low-detail plan: on Gemini 3
-        # LOW that is far less than the 1024 px sent (lowdetail.low_view_size).
-        low_size = low_view_size(ctx.family, source.size)
         if decision.technique is Technique.TRANSCODE:
-            signals = self.analyzer.analyze(source, low_size, "presence")
+            signals = self.analyzer.analyze(source, low_view_size(ctx.family, source.size), "presence")
         else:
-            view = family_view_size(ctx.family, *source.size, ctx.detail, ctx.media_resolution)
-            signals = self.analyzer.analyze(source, low_size, "legibility", view_size=view)
+            signals = self._legibility(source, ctx)
         return review(decision, signals, family=ctx.family, original_size=source.size, detail=ctx.detail,
                       media_resolution=ctx.media_resolution)
+
+    def _legibility(self, source: SourceImage, ctx: TechniqueContext) -> ImageSignals:
+        """The legibility analysis rows 1 and 6 judge: the detector reads the image at what the
+        model resolves of it untouched (``family_view_size``), and the blur measure compares at
+        what it resolves of the low-detail plan (on Gemini 3 LOW far less than the 1024 px sent:
+        ``lowdetail.low_view_size``)."""
+        view = family_view_size(ctx.family, *source.size, ctx.detail, ctx.media_resolution)
+        return self.analyzer.analyze(source, low_view_size(ctx.family, source.size), "legibility", view_size=view)

@@ -41,7 +41,13 @@ from dataclasses import replace
 from headroom_edge.analysis.signals import ImageSignals
 from headroom_edge.decision.base import Decision
 from headroom_edge.decision.detail import is_detail_question
-from headroom_edge.fitplan import DETAIL_LEGIBLE_TEXT_PX, LEGIBLE_TEXT_PX, fit_plan, text_in_view
+from headroom_edge.fitplan import (
+    DETAIL_LEGIBLE_TEXT_PX,
+    LEGIBLE_TEXT_PX,
+    FitPlan,
+    fit_plan,
+    text_in_view,
+)
 from headroom_edge.formats.tools import ComputerUse
 from headroom_edge.lowdetail import low_view_size
 from headroom_edge.technique import Technique
@@ -112,11 +118,8 @@ def review_preserve(decision: Decision, signals: ImageSignals, *, family: ModelF
                     media_resolution=media_resolution)
     if plan is None:
         return replace(decision, signals=attached)
-    shown = plan.media_resolution or f"{plan.size[0]}x{plan.size[1]}"
-    return replace(decision, technique=Technique.FIT, decided_by="policy", signals=attached,
-                   legible_px=DETAIL_LEGIBLE_TEXT_PX,
-                   reason=f"{decision.reason}; its smallest text ({smallest:.1f}px) stays "
-                          f"{plan.text_px:.1f}px at fit {shown} for {plan.tokens} tokens (policy row 6)")
+    return _fit(decision, attached, f"its smallest text ({smallest:.1f}px) stays {plan.text_px:.1f}px at fit "
+                f"{_shown(plan)} for {plan.tokens} tokens (policy row 6)", DETAIL_LEGIBLE_TEXT_PX)
 
 
 def _legible(decision: Decision, signals: dict[str, object], family: ModelFamily, size: tuple[int, int],
@@ -126,10 +129,19 @@ def _legible(decision: Decision, signals: dict[str, object], family: ModelFamily
     plan = fit_plan(family, size, smallest, LEGIBLE_TEXT_PX, detail=detail, media_resolution=media_resolution)
     if plan is None:
         return _escalate(decision, signals, f"{why}, and no cheaper size keeps it legible: kept (policy row 1b)")
-    shown = plan.media_resolution or f"{plan.size[0]}x{plan.size[1]}"
+    return _fit(decision, signals, f"{why}: fit {_shown(plan)} keeps it {plan.text_px:.1f}px "
+                f"for {plan.tokens} tokens (policy row 1)")
+
+
+def _shown(plan: FitPlan) -> str:
+    """A FIT plan as its reason names it: the Gemini level it sets, else the size it sends."""
+    return plan.media_resolution or f"{plan.size[0]}x{plan.size[1]}"
+
+
+def _fit(decision: Decision, signals: dict[str, object], why: str, legible_px: float | None = None) -> Decision:
+    """The decision turned into FIT by a policy row (1 or 6), with that row's reason appended."""
     return replace(decision, technique=Technique.FIT, decided_by="policy", signals=signals,
-                   reason=f"{decision.reason}; {why}: fit {shown} keeps it {plan.text_px:.1f}px "
-                          f"for {plan.tokens} tokens (policy row 1)")
+                   legible_px=legible_px, reason=f"{decision.reason}; {why}")
 
 
 def keep_geometry(computer_use: ComputerUse) -> Decision:
