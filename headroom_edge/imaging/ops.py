@@ -102,19 +102,38 @@ def fit_within(img: Image.Image, max_width: int, max_height: int) -> Image.Image
     return resize_to(img, *target)
 
 
-def resize_to(img: Image.Image, width: int, height: int) -> Image.Image:
+def resize_to(
+    img: Image.Image, width: int, height: int, box: Sequence[float] | None = None,
+) -> Image.Image:
     """Resample to exactly ``width`` x ``height`` (up or down).
 
     RGBA/LA are resampled premultiplied (Pillow converts to "RGBa"/"La" internally in both
     ``reduce`` and ``resize``), so transparent pixels do not bleed dark fringes into edges.
+
+    ``box`` (fractional pixel coordinates left, top, right, bottom, clamped to the image)
+    resamples only that region, with the sample positions and filter weights a resize of the
+    whole image at the same scale would use: the result equals that resize cut to the box
+    (within 1 level of rounding), at the cost of the region alone.
     """
     if width < 1 or height < 1:
         raise ImageError(f"cannot resize to an empty size {width}x{height}")
     img = _resamplable(img)
-    if (width, height) == img.size:
+    region = None
+    if box is not None:
+        if len(box) != 4 or not all(math.isfinite(float(v)) for v in box):
+            raise ImageError("a resize box needs 4 finite numbers (left, top, right, bottom)")
+        left, top = (min(max(float(v), 0.0), float(lim)) for v, lim in zip(box[:2], img.size, strict=True))
+        right, bottom = (min(max(float(v), 0.0), float(lim)) for v, lim in zip(box[2:], img.size, strict=True))
+        if right <= left or bottom <= top:
+            raise ImageError(f"resize box {tuple(box)} leaves nothing of a {img.width}x{img.height} image")
+        region = (left, top, right, bottom)
+        if region == (0.0, 0.0, float(img.width), float(img.height)):
+            region = None
+    span = (region[2] - region[0], region[3] - region[1]) if region else img.size
+    if (width, height) == img.size and region is None:
         return img.copy()
-    shrinking = width < img.width and height < img.height
-    return img.resize((width, height), RESAMPLE, reducing_gap=REDUCING_GAP if shrinking else None)
+    shrinking = width < span[0] and height < span[1]
+    return img.resize((width, height), RESAMPLE, box=region, reducing_gap=REDUCING_GAP if shrinking else None)
 
 
 def crop_pixels(size: tuple[int, int], box: Sequence[float]) -> tuple[int, int, int, int]:

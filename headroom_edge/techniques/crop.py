@@ -30,7 +30,7 @@ the image is preserved.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from headroom_edge.context import Box
 from headroom_edge.formats.base import ImageEdit
@@ -77,6 +77,11 @@ class CropPlan:
     """(x, y) view / full of the whole image at the request's settings: the floor the crop keeps."""
     crop_scale: tuple[float, float]
     """(x, y) view / native of the crop as sent: what the model gets of the region."""
+    view_box: tuple[int, int, int, int] | None = None
+    """The crop in pixels of the whole image's view, when it is cut from that grid: the sent
+    pixels are then the very pixels the model saw of the region inside the original request
+    (the resampling of the region alone, on the view's sample grid), not a second resampling of
+    a slightly different frame. None when the crop is sent at native pixels or zoomed."""
 
 
 def at_least(box: Box, size: tuple[int, int], side: int) -> Box:
@@ -146,7 +151,7 @@ def plan_crop(
         return _gemini3_plan(frame, zoom)
     if family.kind == "gemini2":
         return frame.plan(frame.native)
-    base = frame.plan(_scaled(frame.native, frame.full_scale, 1.0))
+    base = _on_view_grid(frame, size, full_view, grown)
     if zoom == 1.0 or base.size == frame.native:
         return base
 
@@ -166,6 +171,27 @@ def plan_crop(
                 hi = mid
         best = zoomed(lo)
     return best if best.tokens <= frame.original_tokens and frame.keeps(best) else base
+
+
+def _on_view_grid(frame: _Frame, size: tuple[int, int], full_view: tuple[int, int], grown: Box) -> CropPlan:
+    """The zoom-1 crop cut from the whole image's view grid.
+
+    The box is rounded outwards in view pixels (never losing a partly covered pixel of the
+    region), and the plan's fractional box becomes exactly that view box, so whoever cuts the
+    whole image's view with it (the preview, the quality benchmark) gets the same frame.
+    """
+    if frame.full_scale == (1.0, 1.0):
+        return frame.plan(frame.native)  # the view is the image: native pixels are the view's
+    vx0, vy0, vx1, vy1 = crop_pixels(full_view, grown)
+    sent = (vx1 - vx0, vy1 - vy0)
+    exact = (vx0 / full_view[0], vy0 / full_view[1], vx1 / full_view[0], vy1 / full_view[1])
+    x0, y0, x1, y1 = crop_pixels(size, exact)
+    plan = replace(frame, box=exact, native=(x1 - x0, y1 - y0)).plan(sent)
+    # The scale the model gets is the view's own: each sent pixel is a view pixel. (Divided by
+    # the outward-rounded native box it would read a hair lower than it is.)
+    seen = family_view_size(frame.family, sent[0], sent[1], frame.detail, frame.media_resolution)
+    span = ((exact[2] - exact[0]) * size[0], (exact[3] - exact[1]) * size[1])
+    return replace(plan, view_box=(vx0, vy0, vx1, vy1), crop_scale=(seen[0] / span[0], seen[1] / span[1]))
 
 
 def _scaled(native: tuple[int, int], scale: tuple[float, float], zoom: float) -> tuple[int, int]:
@@ -199,9 +225,16 @@ def apply_crop(source: SourceImage, ctx: TechniqueContext) -> Outcome:
     # Decode only as large as the crop needs (JPEG draft), then cut and resample to the plan.
     need = (min(source.size[0], math.ceil(source.size[0] * crop.size[0] / crop.native[0])),
             min(source.size[1], math.ceil(source.size[1] * crop.size[1] / crop.native[1])))
-    img = crop_box(source.pixels(min_size=need), crop.box)
-    if img.size != crop.size:
-        img = resize_to(img, *crop.size)
+    img = source.pixels(min_size=need)
+    if crop.view_box is not None:
+        # Resample only the region, on the whole view's sample grid: the model's pixels of it.
+        left, top, right, bottom = crop.box
+        img = resize_to(img, *crop.size, box=(left * img.width, top * img.height,
+                                              right * img.width, bottom * img.height))
+    else:
+        img = crop_box(img, crop.box)
+        if img.size != crop.size:
+            img = resize_to(img, *crop.size)
     data, media_type = ctx.encode(img)
     level = f", {crop.level.removeprefix('MEDIA_RESOLUTION_')}" if crop.level else ""
     return Outcome(
@@ -214,7 +247,9 @@ def apply_crop(source: SourceImage, ctx: TechniqueContext) -> Outcome:
         f"region: {region.name} ({crop.native[0]}x{crop.native[1]} px sent as {crop.size[0]}x{crop.size[1]}{level})",
         {
             "region": region.name,
-            "box": [round(v, 4) for v in crop.box],
+            # Unrounded: cutting the whole image's view with it gives back the crop's frame.
+            "box": [float(v) for v in crop.box],
+            **({"view_box": list(crop.view_box)} if crop.view_box else {}),
             "view_scale": round(min(crop.full_scale), 4),
             "crop_view_scale": round(min(crop.crop_scale), 4),
         },

@@ -11,7 +11,7 @@ from headroom_edge.config import CompressionConfig
 from headroom_edge.context import Region, TechniqueContext
 from headroom_edge.decision.regions import parse_region
 from headroom_edge.formats.datauri import decode_base64, parse_data_url
-from headroom_edge.imaging import crop_pixels, probe_image
+from headroom_edge.imaging import crop_pixels, probe_image, resize_to
 from headroom_edge.technique import Technique
 from headroom_edge.techniques import apply_technique
 from headroom_edge.techniques.base import SourceImage
@@ -50,14 +50,18 @@ def wide_photo() -> bytes:
 
 def _view_scales(provider: str, model: str, outcome_data: bytes, box: list[float],
                  size: tuple[int, int], level: str | None) -> tuple[tuple[float, float], tuple[float, float]]:
-    """(whole image's view scale, crop's view scale), recomputed from the bytes that were sent."""
+    """(whole image's view scale, crop's view scale), recomputed from the bytes that were sent.
+
+    The crop's native span is the box's exact (fractional) share of the image: a crop cut from
+    the whole image's view grid covers whole view pixels, which are fractions of native ones.
+    """
     family = resolve_family(provider, model)
     sent = f.decode(outcome_data).size
-    x0, y0, x1, y1 = crop_pixels(size, box)
+    span = ((box[2] - box[0]) * size[0], (box[3] - box[1]) * size[1])
     full_view = family_view_size(family, *size)
     crop_view = family_view_size(family, *sent, media_resolution=level)
-    return ((full_view[0] / size[0], full_view[1] / size[1]),
-            (crop_view[0] / (x1 - x0), crop_view[1] / (y1 - y0)))
+    return ((full_view[0] / size[0] - 1e-6, full_view[1] / size[1] - 1e-6),
+            (crop_view[0] / span[0], crop_view[1] / span[1]))
 
 
 @pytest.mark.parametrize("provider, model", FAMILIES, ids=FAMILY_IDS)
@@ -89,11 +93,30 @@ def test_a_photo_crop_follows_the_regions_area(provider: str, model: str, wide_p
     assert min(crop_scale) >= min(full_scale)
 
 
+@pytest.mark.parametrize("provider, model", [("openai", "gpt-4o"), ("anthropic", "claude-sonnet-4-5")])
+def test_crop_pixels_are_the_pixels_the_model_saw_of_the_region(provider: str, model: str) -> None:
+    # A screenshot (sharp text edges, where a second resampling of a shifted frame shows most):
+    # the crop must be the whole image's view cut to the crop box, not a near copy of it.
+    shot = f.screenshot(2560, 1440)
+    outcome, _ = run_technique(Technique.CROP, f.encode(shot, "PNG"), provider, model,
+                               question="what does the bottom-right corner say?")
+    assert outcome.technique is Technique.CROP, outcome.reason
+    sent = np.asarray(f.decode(outcome.edit.data).convert("RGB"), dtype=int)
+    view = family_view_size(resolve_family(provider, model), *shot.size)
+    seen = resize_to(shot.convert("RGB"), *view)
+    expected = np.asarray(seen.crop(crop_pixels(view, outcome.signals["box"])), dtype=int)
+    assert sent.shape == expected.shape
+    if outcome.media_type == "image/png":
+        assert np.abs(sent - expected).max() <= 1
+    else:  # re-encoded lossy: the same picture up to the codec
+        assert np.abs(sent - expected).mean() < 2.0
+
+
 def test_the_issue_case_gpt_4_1_numbers() -> None:
     # Today's report: 1229x768, 1105 -> 1105. At the whole image's 0.48 scale the padded corner is
-    # 689x431 px: two 512-px tiles.
+    # 689x431 px of that view (1436x898 native px, rounded outwards): two 512-px tiles.
     crop = plan_crop(resolve_family("openai", "gpt-4.1"), (2560, 1600), Region("c", (0.5, 0, 1, 0.5)).padded())
-    assert crop.native == (1434, 896) and crop.size == (689, 431)
+    assert crop.native == (1436, 898) and crop.size == (689, 431)
     assert (crop.original_tokens, crop.tokens) == (1105, 425)
 
 
@@ -268,7 +291,11 @@ def test_a_crop_never_costs_more_and_never_sees_less(
     # What the model resolves of the region is never less than it resolved inside the whole image.
     assert crop.crop_scale[0] >= crop.full_scale[0] - 1e-9 and crop.crop_scale[1] >= crop.full_scale[1] - 1e-9
     view = family_view_size(family, *crop.size, detail, crop.level or level)
-    assert crop.crop_scale == (view[0] / crop.native[0], view[1] / crop.native[1])
+    # Over the box's exact share of the image (a view-grid crop covers fractions of native pixels).
+    span = ((crop.box[2] - crop.box[0]) * w, (crop.box[3] - crop.box[1]) * h)
+    exact = (view[0] / span[0], view[1] / span[1])
+    native = (view[0] / crop.native[0], view[1] / crop.native[1])
+    assert crop.crop_scale in (exact, native)
     if family.kind in ("openai_tile", "openai_patch", "anthropic") and zoom == 1.0:
         assert view == crop.size  # the provider keeps every pixel sent: nothing is wasted
     if crop.level is not None:
