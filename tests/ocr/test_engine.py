@@ -12,7 +12,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from headroom_edge.ocr import OcrEngine, OcrResult
-from headroom_edge.ocr.engine import read_side
+from headroom_edge.ocr.detector import TextBox
+from headroom_edge.ocr.engine import MAX_DETECT_PIXELS, finer_side, read_side
 from tests.ocr.render import char_error_rate, font, render_lines, render_pieces
 
 REPO = Path(__file__).resolve().parents[2]
@@ -219,6 +220,32 @@ def test_read_boxes_lie_inside_the_image(engine: OcrEngine) -> None:
 )
 def test_read_side_spends_a_pixel_budget(size: tuple[int, int], side: int) -> None:
     assert read_side(*size, budget_side=1280) == side
+
+
+def _boxes(height: float, n: int = 20) -> tuple[TextBox, ...]:
+    return tuple(TextBox(40.0, 40.0 + i * 2 * height, 900.0, 40.0 + i * 2 * height + height, 0.9) for i in range(n))
+
+
+def test_finer_side_only_for_lines_too_small_in_the_detector() -> None:
+    page = (2480, 3508)
+    # Read at 1280 (scale 0.365): 35 px boxes are 12.8 px in the detector's input -> read again larger.
+    finer = finer_side(_boxes(35.0), page, (905, 1280), 1280)
+    assert finer is not None and 1280 * 1.1 < finer <= 3508
+    assert finer * finer * page[0] / page[1] <= MAX_DETECT_PIXELS * 1.01
+    # Boxes that are already large in the input, a read at full size, or no text at all: keep it.
+    assert finer_side(_boxes(60.0), page, (905, 1280), 1280) is None
+    assert finer_side(_boxes(12.0), (1000, 1400), (1000, 1400), 1400) is None
+    assert finer_side((), page, (905, 1280), 1280) is None
+
+
+def test_a_large_page_of_small_tight_text_keeps_its_lines_apart(engine: OcrEngine) -> None:
+    """A 2480 px wide page of 12 px text set 16 px apart (issue 12's benchmark: a changelog whose
+    lines the detector joined in pairs at its default budget, and 41% of whose words were lost)."""
+    lines = [f"Entry {i:02d}: rebuilt against the new toolchain, no changes required" for i in range(40)]
+    page = render_lines(lines, 12, width=2480, height=1800, spacing=16 / 12)
+    result = engine.read(page.image)
+    assert len(result.text.splitlines()) == len(lines), result.text
+    assert char_error_rate("\n".join(lines), result.text) <= 0.05, result.text
 
 
 def test_long_screenshot_keeps_its_small_text(engine: OcrEngine) -> None:
