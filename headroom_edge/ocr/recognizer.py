@@ -128,6 +128,18 @@ def ctc_greedy_decode(
     return out
 
 
+VERTICAL_ASPECT = 2.5
+"""A detector box this many times taller than wide holds a line of rotated text (a chart's
+y-axis title, a spine label): it is turned upright before recognition (``is_vertical``)."""
+MIN_VERTICAL_WIDTH = 8.0
+"""Narrower tall boxes are rules or single glyph columns, not a rotated line."""
+
+
+def is_vertical(box: TextBox) -> bool:
+    """Whether ``box`` holds a rotated line (see ``VERTICAL_ASPECT``)."""
+    return box.width >= MIN_VERTICAL_WIDTH and box.height >= VERTICAL_ASPECT * box.width
+
+
 def crop_text_box(img: Image.Image, box: TextBox, margin: float = 0.0) -> Image.Image:
     """The box's pixels from the original image (rounded outwards, clipped to the image)."""
     pad = margin * box.height
@@ -235,10 +247,21 @@ class TextRecognizer:
         return results
 
     def crops(self, img: Image.Image, boxes: Sequence[TextBox]) -> list[Image.Image]:
-        """The line images of ``boxes``, cut from ``img`` (original-resolution pixels)."""
+        """The line images of ``boxes``, cut from ``img`` (original-resolution pixels).
+
+        A vertical box (``is_vertical``) is turned a quarter clockwise, which sets upright text
+        that runs bottom to top (the usual y-axis title); the engine also reads it the other way
+        round and keeps the more confident reading.
+        """
         rgb = as_rgb(img)
         margin = self.params.trim_margin
-        return [trim_rows(crop_text_box(rgb, b, self.params.crop_margin), margin) for b in boxes]
+        out = []
+        for b in boxes:
+            crop = crop_text_box(rgb, b, self.params.crop_margin)
+            if is_vertical(b):
+                crop = crop.transpose(Image.Transpose.ROTATE_270)
+            out.append(trim_rows(crop, margin))
+        return out
 
     def recognize(self, img: Image.Image, boxes: Sequence[TextBox]) -> list[Recognition]:
         """Read each detector box of ``img`` (original-resolution pixels)."""

@@ -248,6 +248,20 @@ def test_a_large_page_of_small_tight_text_keeps_its_lines_apart(engine: OcrEngin
     assert char_error_rate("\n".join(lines), result.text) <= 0.05, result.text
 
 
+@pytest.mark.parametrize("turn", [Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_270])
+def test_a_rotated_axis_title_is_read(engine: OcrEngine, turn: Image.Transpose) -> None:
+    """A chart's y-axis title runs bottom to top (ROTATE_90), a spine label top to bottom:
+    both are read, next to the horizontal text (issue 12's benchmark lost 'release number')."""
+    label = render_lines(["release number"], 18, width=240, height=60, left=20, top=16).image.transpose(turn)
+    page = Image.new("RGB", (700, 500), "white")
+    page.paste(label, (20, 120))
+    draw = ImageDraw.Draw(page)
+    draw.text((160, 240), "Debian releases per year", font=font(18), fill="black")
+    result = engine.read(page)
+    assert "release number" in result.text, result.text
+    assert "Debian releases per year" in result.text, result.text
+
+
 def test_long_screenshot_keeps_its_small_text(engine: OcrEngine) -> None:
     """700 x 5000 with 14 px lines: a 1280 side limit would shrink it 4x and lose the text."""
     lines = [f"Log entry {i:02d} finished without errors" for i in range(24)]
