@@ -27,7 +27,13 @@ from headroom_edge.ocr.detector import DetectorParams, TextBox, TextDetector
 from headroom_edge.ocr.imageprep import as_rgb
 from headroom_edge.ocr.layout import group_lines
 from headroom_edge.ocr.models import OcrModelFiles, OcrUnavailableError, locate_models
-from headroom_edge.ocr.recognizer import Recognition, RecognizerParams, TextRecognizer, is_vertical, load_charset
+from headroom_edge.ocr.recognizer import (
+    Recognition,
+    RecognizerParams,
+    TextRecognizer,
+    is_vertical,
+    load_charset,
+)
 from headroom_edge.ocr.volume import ESTIMATE_SPREAD, ReadLimits, RecognitionCost, estimate_chars
 from headroom_edge.runtime.cancel import CancellableSession, checkpoint
 from headroom_edge.runtime.onnx import DeviceUnavailableError, SessionOptions, create_session
