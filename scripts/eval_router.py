@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if __name__ == "__main__":  # run by path: import from the repository root (scripts/__init__.py)
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from headroom_edge.router.costs import RELATIVE_TOKENS  # noqa: E402
+from headroom_edge.router.costs import RELATIVE_TOKENS, CostMatrix  # noqa: E402
 
 LABELS = ("full_low", "preserve", "crop", "transcode")
 _FL, _PR, _CR, _TR = range(4)
@@ -60,6 +60,8 @@ def metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
     if n == 0:
         return {"n": 0}
     rel = np.array([RELATIVE_TOKENS[label] for label in LABELS])
+    unit = CostMatrix()  # the project's costs at harm_weight 1: what models are compared by on calib
+    cost = np.array([[unit.cost(t, c) for c in LABELS] for t in LABELS])
     return {
         "n": int(n),
         "strict": round(float(np.mean(y == pred)), 4),
@@ -68,6 +70,7 @@ def metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
         "cost_miss": round(float(np.mean((pred == _PR) & (y != _PR))), 4),
         "savings": round(float(np.mean(1 - rel[pred])), 4),
         "oracle_savings": round(float(np.mean(1 - rel[y])), 4),
+        "mean_cost": round(float(np.mean(cost[y, pred])), 4),
     }
 
 
@@ -173,12 +176,13 @@ def print_report(report: dict[str, Any]) -> None:
             continue
         groups = report[part]
         print(f"\n== {part} ==")
-        print(f"{'group':22s} {'n':>5s} {'strict':>7s} {'lenient':>8s} {'harmful':>8s} {'costmiss':>8s} {'savings':>8s}")
+        print(f"{'group':22s} {'n':>5s} {'strict':>7s} {'lenient':>8s} {'harmful':>8s} {'costmiss':>8s} {'savings':>8s}"
+              f" {'cost':>7s}")
         for name, m in groups.items():
             if name.startswith("confusion") or not isinstance(m, dict) or "strict" not in m:
                 continue
             print(f"{name:22s} {m['n']:5d} {m['strict']:7.3f} {m['lenient']:8.3f} {m['harmful']:8.3f} "
-                  f"{m['cost_miss']:8.3f} {m['savings']:8.3f}")
+                  f"{m['cost_miss']:8.3f} {m['savings']:8.3f} {m.get('mean_cost', float('nan')):7.4f}")
         conf = groups["confusion_rows_true_cols_pred"]
         print("confusion (rows true, cols routed):", " ".join(f"{n:>9s}" for n in conf["labels"]))
         for label, row in zip(conf["labels"], conf["matrix"], strict=True):

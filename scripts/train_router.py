@@ -25,7 +25,9 @@ What it does and why:
 5. On the *calibration* split (never trained on) and with the int8 model as the runtime runs it:
    fits the softmax temperature (lowest NLL) and draws the operating curve of the cost matrix
    (savings vs harmful-downgrade rate over ``harm_weight``); the default ``harm_weight`` is the
-   cheapest point whose harmful rate is at most ``--max-harm``.
+   cheapest point whose harmful rate is at most ``--max-harm`` among the points that keep strict
+   accuracy within ``--max-strict-drop`` of the curve's best (``pick_harm_weight``).
+   ``--recalibrate`` redoes this step and the next for a model already written.
 6. Writes model.onnx, tokenizer.json, labels.json, metadata.json, NOTICE and LICENSE, then runs
    ``scripts/eval_router.py``'s evaluation (held-out + hard set, and the blind set apart, through
    ``QueryRouter``) and stores its numbers in metadata.json.
@@ -61,6 +63,7 @@ if __name__ == "__main__":  # run by path: import from the repository root (scri
 from headroom_edge.router.costs import CostMatrix  # noqa: E402
 from headroom_edge.runtime.onnx import SessionOptions, create_session  # noqa: E402
 from scripts import convert_e5, eval_router, router_data  # noqa: E402
+from scripts.lib.operating_point import HARM_WEIGHTS, pick_harm_weight  # noqa: E402
 
 LABELS = router_data.LABELS
 BASE_MODEL = "intfloat/multilingual-e5-small"
@@ -322,20 +325,13 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
 
 def operating_curve(probs: np.ndarray, y: np.ndarray, base: CostMatrix) -> list[dict[str, float]]:
     curve = []
-    for w in (0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 8.0, 12.0):
+    for w in HARM_WEIGHTS:
         costs = base.scaled(w)
         pred = np.array([LABELS.index(costs.choose(dict(zip(LABELS, p, strict=True)))) for p in probs])
         m = eval_router.metrics(y, pred)
         curve.append({"harm_weight": w, "strict": m["strict"], "harmful": m["harmful"],
                       "cost_miss": m["cost_miss"], "savings": m["savings"]})
     return curve
-
-
-def pick_harm_weight(curve: list[dict[str, float]], max_harm: float) -> float:
-    ok = [c for c in curve if c["harmful"] <= max_harm]
-    if not ok:
-        return max(c["harm_weight"] for c in curve)
-    return max(ok, key=lambda c: (c["savings"], -c["harm_weight"]))["harm_weight"]
 
 
 NOTICE = """headroom_edge query router (models/router)
@@ -401,9 +397,16 @@ def main() -> None:
     parser.add_argument("--max-length", type=int, default=64)
     parser.add_argument("--min-count", type=int, default=1, help="catalogue pieces kept from this count")
     parser.add_argument("--max-harm", type=float, default=0.01, help="harmful rate allowed on calib")
+    parser.add_argument("--max-strict-drop", type=float, default=0.05,
+                        help="operating points may lose at most this much strict accuracy on calib")
+    parser.add_argument("--recalibrate", action="store_true",
+                        help="only redo calibration, operating point and evaluation of the model in --out")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--limit-steps", type=int, default=0, help="debug: stop training data at N examples")
     args = parser.parse_args()
+    if args.recalibrate:
+        recalibrate(args.out, args.max_harm, args.max_strict_drop)
+        return
 
     t_start = time.time()
     random.seed(args.seed)
@@ -459,17 +462,6 @@ def main() -> None:
     tok.save(str(args.out / "tokenizer.json"))
     (args.out / "labels.json").write_text(json.dumps({str(i): n for i, n in enumerate(LABELS)}, indent=2) + "\n")
 
-    y_cal = np.array([LABELS.index(e.label) for e in data.calib])
-    cal_logits = onnx_logits(args.out / "model.onnx", tok, [e.text for e in data.calib])
-    temperature = fit_temperature(cal_logits, y_cal)
-    cal_probs = softmax(cal_logits, temperature)
-    base = CostMatrix()
-    curve = operating_curve(cal_probs, y_cal, base)
-    harm_weight = pick_harm_weight(curve, args.max_harm)
-    print(f"temperature {temperature}; harm_weight {harm_weight}; curve:", flush=True)
-    for c in curve:
-        print("  ", c)
-
     metadata: dict[str, object] = {
         "task": "query router: user turn -> image technique",
         "base_model": BASE_MODEL,
@@ -483,13 +475,10 @@ def main() -> None:
         "opset": OPSET,
         "quantization": "onnxruntime quant_pre_process + quantize_dynamic, QInt8 weights, per_channel=True, reduce_range=True (codes within +-64)",
         "model_bytes": (args.out / "model.onnx").stat().st_size,
-        "temperature": temperature,
-        "cost_matrix": base.scaled(harm_weight).to_json(),
         "min_confidence": 0.0,
         "decision_rule": ("softmax(logits / temperature), then the technique with the lowest expected cost under "
                           "cost_matrix; long turns are split into token windows and the most demanding window "
                           "decides (headroom_edge.router.combine)"),
-        "operating_curve_calib": curve,
         "training": {
             "seed": args.seed, "epochs": args.epochs, "batch": args.batch, "lr": args.lr, "head_lr": args.head_lr,
             "label_smoothing": args.label_smoothing, "harm_loss": args.harm_loss, "layers": args.layers, "trained_layers": args.train_layers,
@@ -506,16 +495,51 @@ def main() -> None:
         "date": dt.date.today().isoformat(),
         "license": "MIT (multilingual-e5-small); see NOTICE and LICENSE",
     }
-    (args.out / "metadata.json").write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")
     (args.out / "NOTICE").write_text(NOTICE.format(layers=args.layers, vocab=len(old_ids)))
     (args.out / "LICENSE").write_text(MIT_LICENSE)
-
-    report = eval_router.evaluate(args.out, data)
-    metadata["evaluation"] = report
+    calibrate_and_report(args.out, tok, data, metadata, args.max_harm, args.max_strict_drop)
     metadata["training"]["seconds"] = round(time.time() - t_start)  # type: ignore[index]
     (args.out / "metadata.json").write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")
-    eval_router.print_report(report)
     print(f"model {metadata['model_bytes'] / 1e6:.1f} MB; total {time.time() - t_start:.0f}s")
+
+
+def calibrate_and_report(out: Path, tok: Tokenizer, data: router_data.Dataset, metadata: dict[str, object],
+                         max_harm: float, max_strict_drop: float) -> None:
+    """Steps 5-6 on the int8 model in ``out``: temperature, operating curve and default point on
+    the calibration split, then the evaluation; all of it written into ``metadata``/metadata.json."""
+    y_cal = np.array([LABELS.index(e.label) for e in data.calib])
+    cal_logits = onnx_logits(out / "model.onnx", tok, [e.text for e in data.calib])
+    temperature = fit_temperature(cal_logits, y_cal)
+    cal_probs = softmax(cal_logits, temperature)
+    base = CostMatrix()
+    curve = operating_curve(cal_probs, y_cal, base)
+    harm_weight = pick_harm_weight(curve, max_harm, max_strict_drop)
+    print(f"temperature {temperature}; harm_weight {harm_weight}; curve:", flush=True)
+    for c in curve:
+        print("  ", c)
+    metadata["temperature"] = temperature
+    metadata["cost_matrix"] = base.scaled(harm_weight).to_json()
+    metadata["operating_curve_calib"] = curve
+    metadata["operating_point_rule"] = (
+        f"most savings with calib harmful <= {max_harm} among points within {max_strict_drop} strict accuracy "
+        "of the best; else the fewest harmful among those (scripts/train_router.py pick_harm_weight)")
+    (out / "metadata.json").write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")
+    report = eval_router.evaluate(out, data)
+    metadata["evaluation"] = report
+    (out / "metadata.json").write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")
+    eval_router.print_report(report)
+
+
+def recalibrate(out: Path, max_harm: float, max_strict_drop: float) -> None:
+    """Steps 5-6 again for a model already in ``out`` (its training facts kept): a new rule for
+    the operating point must not need a new training run."""
+    metadata = json.loads((out / "metadata.json").read_text())
+    training = metadata.get("training", {})
+    data = router_data.build(int(training.get("seed", router_data.DEFAULT_SEED)), router_data.TRAIN_PER_LABEL)
+    if metadata.get("data", {}).get("train_sha256") not in (None, data.train_hash()):
+        raise SystemExit("the data has changed since this model was trained: retrain instead")
+    tok = Tokenizer.from_file(str(out / "tokenizer.json"))
+    calibrate_and_report(out, tok, data, metadata, max_harm, max_strict_drop)
 
 
 if __name__ == "__main__":
