@@ -48,7 +48,7 @@ from headroom_edge.imaging import crop_pixels, decode_image  # noqa: E402
 from headroom_edge.preview import model_views  # noqa: E402
 from headroom_edge.technique import Technique  # noqa: E402
 from scripts.lib import quality_eval, quality_report  # noqa: E402
-from scripts.lib.quality_corpus import CorpusImage, build_corpus  # noqa: E402
+from scripts.lib.quality_corpus import CorpusImage, build_corpus, source_vocabulary  # noqa: E402
 from scripts.lib.quality_judge import Judge, tesseract_version  # noqa: E402
 from scripts.lib.quality_requests import TARGETS, Target, request_body  # noqa: E402
 from scripts.lib.quality_scenarios import Scenario, Truth, scenarios, words_that_matter  # noqa: E402
@@ -107,13 +107,16 @@ def plan(all_scenarios: list[Scenario], targets: Iterable[Target], smoke: bool, 
 
 def truth_of(image: CorpusImage, judge: Judge) -> list[Truth]:
     """Ground truth words: rendered ones for documents; for screenshots and charts, what the
-    judge reads in the untouched full-resolution original (photos carry no text)."""
+    judge reads in the untouched full-resolution original that the image's source text also
+    says (``quality_corpus.source_vocabulary``: a misreading is no word to keep); photos carry
+    no text."""
     if image.kind == "document":
         return [Truth(w.text, w.box, w.role) for w in image.words]
     if image.kind == "photo":
         return []
     img = decode_image(image.data(), ImageLimits()).image.convert("RGB")
-    return [Truth(w.text, w.box) for w in judge.read(img)]
+    vocabulary = source_vocabulary(image)
+    return [Truth(w.text, w.box) for w in judge.read(img) if vocabulary is None or w.text in vocabulary]
 
 
 def run_one(compressor: ImageCompressor, judge: Judge, pool: ThreadPoolExecutor, item: Plan,

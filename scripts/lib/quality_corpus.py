@@ -358,6 +358,11 @@ def _shot_builder(src: Path, size: tuple[int, int]) -> Callable[[Path], tuple[tu
 
 
 def chart_specs() -> list[Spec]:
+    return [Spec(name, "chart", ".png", str(src), _chart_builder(fn, src, size), src.exists(), f"{src} missing")
+            for name, (fn, src, size) in _chart_rows().items()]
+
+
+def _chart_rows() -> dict[str, tuple[Callable[[Path, object], None], Path, tuple[int, int]]]:
     status = Path("/var/lib/dpkg/status")
     debian = Path("/usr/share/distro-info/debian.csv")
     ubuntu = Path("/usr/share/distro-info/ubuntu.csv")
@@ -370,8 +375,7 @@ def chart_specs() -> list[Spec]:
         ("chart-ubuntu-per-year", ubuntu, _chart_ubuntu_per_year, (1600, 900)),
         ("chart-dpkg-priority", status, _chart_dpkg_priority, (1000, 1000)),
     )
-    return [Spec(name, "chart", ".png", str(src), _chart_builder(fn, src, size), src.exists(), f"{src} missing")
-            for name, src, fn, size in rows]
+    return {name: (fn, src, size) for name, src, fn, size in rows}
 
 
 def _chart_builder(fn: Callable[[Path, object], None], src: Path, size: tuple[int, int]) -> Callable[[Path], tuple[tuple[TruthWord, ...], int | None]]:
@@ -390,6 +394,78 @@ def _chart_builder(fn: Callable[[Path, object], None], src: Path, size: tuple[in
             img.convert("RGB").save(out, "PNG")
         return (), None
     return build
+
+
+# --- source text: what a screenshot or chart really says ---------------------------------------
+
+
+def source_vocabulary(image: CorpusImage) -> frozenset[str] | None:
+    """Every word (normalised by ``normalise``'s rule) of the text a screenshot or chart was made
+    from: the HTML page's text, every string the chart's figure draws. None for other kinds.
+
+    Why: those kinds take their ground truth from the judge's own reading of the untouched image,
+    and Tesseract misreads some words there ("tools" as "tols", "17.5" as "175"); a misreading is
+    not a word the model must keep, and a correct transcript can never match it. Ground truth is
+    then what the judge reads *and* the source says, as for documents, whose truth is the text
+    rendered.
+    """
+    from scripts.lib.quality_judge import normalise
+
+    if image.kind == "screenshot":
+        text = _html_text(Path(image.source))
+    elif image.kind == "chart":
+        text = _chart_text(image.name)
+    else:
+        return None
+    return frozenset(w for w in (normalise(t) for t in text.split()) if w)
+
+
+def _html_text(path: Path) -> str:
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.parts: list[str] = []
+            self._skip = 0
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag in ("script", "style"):
+                self._skip += 1
+            for name, value in attrs:  # tooltips and alt texts are not drawn; titles of images are
+                if name == "alt" and value:
+                    self.parts.append(value)
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in ("script", "style") and self._skip:
+                self._skip -= 1
+
+        def handle_data(self, data: str) -> None:
+            if not self._skip:
+                self.parts.append(data)
+
+    parser = Text()
+    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+    return " ".join(parser.parts)
+
+
+def _chart_text(name: str) -> str:
+    """The strings the chart ``name`` draws (title, labels, tick labels, annotations), from the
+    same drawing code the corpus image came from."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
+
+    fn, src, size = _chart_rows()[name]
+    with plt.rc_context({"font.family": "DejaVu Sans"}):
+        fig = plt.figure(figsize=(size[0] / 100, size[1] / 100), dpi=100)
+        fn(src, fig)
+        fig.canvas.draw()  # tick labels exist only once drawn
+        texts = [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
+        plt.close(fig)
+    return " ".join(texts)
 
 
 def dpkg_packages(status: Path) -> list[dict[str, str]]:

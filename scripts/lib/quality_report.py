@@ -24,7 +24,10 @@ def render_markdown(report: dict[str, Any]) -> str:
         "compressed request / the same for the original request (OCR text sent by a transcode counts as "
         "read; for a crop the original side is the original view cut to the crop box, so both reads see the "
         "same frame). Harmful = ratio < 0.9 on a text, detail or region question, or a crop that covers less "
-        "than 98% of the question's region. Unjudged = even the original view shows none of the words.",
+        "than 98% of the question's region. Unjudged = even the original view shows none of the words. "
+        "Ground truth: the rendered words of a document; for a screenshot or chart, the words the judge "
+        "reads in the full-resolution original that its source text (the HTML page, the chart's strings) "
+        "also has, so a Tesseract misreading is not counted as a word to keep.",
         "",
         "## Targets",
         "",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from scripts.lib.quality_corpus import CorpusImage, all_specs, build_corpus
+from scripts.lib.quality_corpus import CorpusImage, all_specs, build_corpus, source_vocabulary
 from scripts.lib.quality_eval import judge_run
 from scripts.lib.quality_judge import Judge
 from scripts.lib.quality_requests import TARGETS
@@ -115,3 +115,24 @@ def test_words_that_matter() -> None:
     assert words_that_matter(planned["text"], truth) == {t.text for t in truth}
     assert words_that_matter(planned["detail"], truth) == {"2.100", "2023-02-04", "12"}
     assert words_that_matter(planned["region"], truth) == {"page"}  # the first document region: the footer
+
+
+def test_source_vocabulary_of_a_screenshot_is_its_page_text(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text("<html><head><style>p { color: red }</style><script>var hidden = 1;</script></head>"
+                    "<body><h1>5.3.&#160;Network setup</h1><p>Use <code>ip addr</code> to list tools.</p>"
+                    "<img alt='Debian logo' src='x.png'></body></html>")
+    image = CorpusImage("shot-x", "screenshot", str(tmp_path / "x.png"), "image/png", str(page), (10, 10))
+    vocabulary = source_vocabulary(image)
+    assert vocabulary is not None
+    assert {"5.3", "network", "setup", "ip", "addr", "tools", "debian", "logo"} <= vocabulary
+    assert "hidden" not in vocabulary and "color" not in vocabulary  # scripts and styles draw nothing
+    assert "tols" not in vocabulary  # a misreading is not in the source
+
+
+def test_source_vocabulary_of_a_chart_holds_its_tick_labels() -> None:
+    spec = next(s for s in all_specs() if s.name == "chart-dpkg-priority")
+    image = CorpusImage(spec.name, "chart", "", "image/png", spec.source, (1000, 1000))
+    vocabulary = source_vocabulary(image)
+    assert vocabulary is not None and "required" in vocabulary  # a dpkg priority, drawn as a label
+    assert source_vocabulary(CorpusImage("photo-x", "photo", "", "image/jpeg", "", (1, 1))) is None
