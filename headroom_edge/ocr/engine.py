@@ -52,8 +52,9 @@ TARGET_DETECT_LINE_PX = 26.0
 """The second detection aims for median boxes this tall (a joined box shrinks to one line, about
 half of it, which stays above ``MIN_DETECT_LINE_PX``)."""
 MAX_DETECT_PIXELS = 6_000_000
-"""Largest detector input of that second pass: 3.7x the ``READ_MAX_SIDE`` budget, about 2.5x its
-time, spent only on pages of small text that would otherwise come back garbled."""
+"""Largest detector input of that second pass: 3.7x the ``READ_MAX_SIDE`` budget (the detector's
+time grows with its pixels), spent only on pages of small text that would otherwise come back
+garbled."""
 MIN_LINE_CONFIDENCE = 0.5
 """Recognised lines below this confidence are dropped (rapidocr's ``text_score``): at that level
 the 'text' is the recogniser hallucinating characters into a photo or a logo."""
