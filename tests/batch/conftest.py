@@ -10,7 +10,7 @@ import pytest
 from headroom_edge.batch.runner import BatchOptions, BatchSummary, run_batch
 from tests.factories import anthropic_body, openai_chat_body, photo_jpeg, responses_body
 
-QUESTIONS = ("What animal is this?", "Describe the scene.", "Count the people in the photo exactly.")
+QUESTIONS = ("What animal is this?", "What is in this picture?", "Count the people in the photo exactly.")
 
 
 def batch_lines(count: int, *, photo_size: int = 900, unique: bool = False) -> list[bytes]:

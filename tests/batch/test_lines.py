@@ -37,7 +37,7 @@ def test_openai_line_is_compressed_and_keeps_its_envelope(compressor: ImageCompr
 
 def test_anthropic_line_is_compressed(compressor: ImageCompressor) -> None:
     jpeg = photo_jpeg(1500, 1500)
-    line = json.dumps({"custom_id": "b", "params": anthropic_body(jpeg, "Describe the scene.")})
+    line = json.dumps({"custom_id": "b", "params": anthropic_body(jpeg, "What is in this picture?")})
     out = compress_line(line.encode(), compressor)
     assert out.stats.kind is BatchKind.ANTHROPIC and out.stats.changed
     new = json.loads(out.line)

@@ -137,7 +137,7 @@ def test_converse_images_are_compressed_and_signed(bedrock) -> None:
 def test_invoke_model_with_a_claude_body(bedrock) -> None:
     fake, url = bedrock
     client = compress_bedrock(_client(url))
-    body = anthropic_body(photo_jpeg(1800, 1200), "Describe the scene.")
+    body = anthropic_body(photo_jpeg(1800, 1200), "What is in this picture?")
     body.pop("model", None)
     body["anthropic_version"] = "bedrock-2023-05-31"
     response = client.invoke_model(modelId=MODEL, body=json.dumps(body))
