@@ -113,15 +113,20 @@ class _Frame:
     original_tokens: int
     full_scale: tuple[float, float]
 
-    def plan(self, sent: tuple[int, int], level: str | None = None) -> CropPlan:
-        """``sent`` px (at Gemini 3 ``level``, None: the request's), priced and judged."""
+    def plan(self, sent: tuple[int, int], level: str | None = None,
+             span: tuple[float, float] | None = None) -> CropPlan:
+        """``sent`` px (at Gemini 3 ``level``, None: the request's), priced and judged.
+
+        ``span`` is the native extent the sent pixels cover, when it is not the whole-pixel
+        ``native`` box (a view-grid crop covers fractions of native pixels)."""
         in_effect = level or self.media_resolution
         view = family_view_size(self.family, sent[0], sent[1], self.detail, in_effect)
+        extent = span or self.native
         return CropPlan(
             box=self.box, native=self.native, size=sent, level=level,
             tokens=family_tokens(self.family, sent[0], sent[1], self.detail, in_effect),
             original_tokens=self.original_tokens, full_scale=self.full_scale,
-            crop_scale=(view[0] / self.native[0], view[1] / self.native[1]),
+            crop_scale=(view[0] / extent[0], view[1] / extent[1]),
         )
 
     def keeps(self, plan: CropPlan, zoom: float = 1.0) -> bool:
@@ -186,12 +191,11 @@ def _on_view_grid(frame: _Frame, size: tuple[int, int], full_view: tuple[int, in
     sent = (vx1 - vx0, vy1 - vy0)
     exact = (vx0 / full_view[0], vy0 / full_view[1], vx1 / full_view[0], vy1 / full_view[1])
     x0, y0, x1, y1 = crop_pixels(size, exact)
-    plan = replace(frame, box=exact, native=(x1 - x0, y1 - y0)).plan(sent)
-    # The scale the model gets is the view's own: each sent pixel is a view pixel. (Divided by
-    # the outward-rounded native box it would read a hair lower than it is.)
-    seen = family_view_size(frame.family, sent[0], sent[1], frame.detail, frame.media_resolution)
+    # The scale the model gets is the view's own: each sent pixel is a view pixel, over the box's
+    # exact native extent (over the outward-rounded native box it would read a hair lower).
     span = ((exact[2] - exact[0]) * size[0], (exact[3] - exact[1]) * size[1])
-    return replace(plan, view_box=(vx0, vy0, vx1, vy1), crop_scale=(seen[0] / span[0], seen[1] / span[1]))
+    plan = replace(frame, box=exact, native=(x1 - x0, y1 - y0)).plan(sent, span=span)
+    return replace(plan, view_box=(vx0, vy0, vx1, vy1))
 
 
 def _scaled(native: tuple[int, int], scale: tuple[float, float], zoom: float) -> tuple[int, int]:

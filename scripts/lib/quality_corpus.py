@@ -29,7 +29,8 @@ import shutil
 import subprocess
 import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -380,16 +381,8 @@ def _chart_rows() -> dict[str, tuple[Callable[[Path, object], None], Path, tuple
 
 def _chart_builder(fn: Callable[[Path, object], None], src: Path, size: tuple[int, int]) -> Callable[[Path], tuple[tuple[TruthWord, ...], int | None]]:
     def build(out: Path) -> tuple[tuple[TruthWord, ...], int | None]:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        with plt.rc_context({"font.family": "DejaVu Sans", "svg.hashsalt": "headroom"}):
-            fig = plt.figure(figsize=(size[0] / 100, size[1] / 100), dpi=100)
-            fn(src, fig)
-            fig.savefig(out, dpi=100, format="png")
-            plt.close(fig)
+        with _drawn_chart(fn, src, size) as fig:
+            fig.savefig(out, dpi=100, format="png")  # type: ignore[attr-defined]
         with Image.open(out) as img:
             img.convert("RGB").save(out, "PNG")
         return (), None
@@ -452,20 +445,30 @@ def _html_text(path: Path) -> str:
 def _chart_text(name: str) -> str:
     """The strings the chart ``name`` draws (title, labels, tick labels, annotations), from the
     same drawing code the corpus image came from."""
+    from matplotlib.text import Text
+
+    fn, src, size = _chart_rows()[name]
+    with _drawn_chart(fn, src, size) as fig:
+        fig.canvas.draw()  # type: ignore[attr-defined]  # tick labels exist only once drawn
+        texts = [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text()]  # type: ignore[attr-defined]
+    return " ".join(texts)
+
+
+@contextmanager
+def _drawn_chart(fn: Callable[[Path, object], None], src: Path, size: tuple[int, int]) -> Iterator[object]:
+    """The figure ``fn`` draws from ``src`` at ``size`` px, in the corpus' style; closed after."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.text import Text
 
-    fn, src, size = _chart_rows()[name]
-    with plt.rc_context({"font.family": "DejaVu Sans"}):
+    with plt.rc_context({"font.family": "DejaVu Sans", "svg.hashsalt": "headroom"}):
         fig = plt.figure(figsize=(size[0] / 100, size[1] / 100), dpi=100)
-        fn(src, fig)
-        fig.canvas.draw()  # tick labels exist only once drawn
-        texts = [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
-        plt.close(fig)
-    return " ".join(texts)
+        try:
+            fn(src, fig)
+            yield fig
+        finally:
+            plt.close(fig)
 
 
 def dpkg_packages(status: Path) -> list[dict[str, str]]:
