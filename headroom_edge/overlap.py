@@ -1,21 +1,32 @@
-"""The image work one request does on the helper thread while its question is routed.
+"""The work one request splits between its own thread and the helper thread.
 
 Why: the question router (a few ms of onnxruntime) sits on the path of every uncached image,
-and on a two-core machine the second core idles meanwhile. Pillow's decoder and encoder and
-onnxruntime all release the GIL, so the helper does what the request will need right after
-the router returns:
+and on a two-core machine the second core idles meanwhile. Two arrangements, by image format:
 
-1. the quick copy every FULL_LOW/TRANSCODE analysis starts from (for a JPEG, a draft decode at
-   about ``QUICK_SIDE``, which the low-detail rewrite reuses: the image is decoded only once);
-2. for a photo, the FULL_LOW rewrite itself, speculatively (:func:`prepare` says which images
-   count). The request uses it only when the final decision is FULL_LOW with exactly the
-   context it was made for, which makes it the very outcome the technique would compute there;
-   any other decision drops it unsent.
+* **A JPEG: the question goes to the helper** (:class:`AskedAhead`), and the request thread
+  decodes. Its draft decode at about the low-detail size takes as long as the router, and what
+  follows it (graphic statistics, the JPEG encode, base64) holds the GIL: Pillow's JPEG
+  encoder does not release it. Run on the helper, that work stalled the request thread while the
+  router was done, and the helper's start (a thread hand-off, ~0.5 ms) sat on the critical path;
+  routed on the helper instead, the router only has to finish before the decode does. Measured
+  (scripts/bench.py, 1024 px JPEG, full_low): 1.19x the bare Pillow floor before, see
+  docs/benchmarks.md for after. The question is asked before the base64 is even decoded
+  (:func:`looks_like_jpeg` reads the first characters), so the router has the most slack.
+* **Anything else: the image goes to the helper** (:class:`EarlyWork`), while the request
+  thread routes: a PNG's decode is the long part, and it releases the GIL throughout. The
+  helper does what the request will need right after the router returns:
+
+  1. the quick copy every FULL_LOW/TRANSCODE analysis starts from (for a JPEG, a draft decode at
+     about ``QUICK_SIDE``, which the low-detail rewrite reuses: the image is decoded only once);
+  2. for a photo, the FULL_LOW rewrite itself, speculatively (:func:`prepare` says which images
+     count). The request uses it only when the final decision is FULL_LOW with exactly the
+     context it was made for, which makes it the very outcome the technique would compute there;
+     any other decision drops it unsent.
 
 The request thread never waits for work it cannot use: a job the helper has not started (it is
 busy with another request) is cancelled and the request does the work itself, and a decision
 other than FULL_LOW returns at once while the helper's leftovers finish off the request's path.
-Every failure on the helper is dropped: whoever needs the pixels meets the error again.
+Every failure on the helper is dropped: whoever needs the result meets the error again.
 """
 
 from __future__ import annotations
@@ -23,6 +34,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
@@ -33,6 +45,13 @@ from headroom_edge.lowdetail import low_plan
 from headroom_edge.technique import Technique
 from headroom_edge.techniques.base import Outcome
 from headroom_edge.techniques.full_low import apply_full_low
+
+if TYPE_CHECKING:
+    from headroom_edge.decision.base import Decision
+    from headroom_edge.decision.decider import AsksFirst
+
+JPEG_BASE64_PREFIX = "/9j/"
+"""Standard base64 of the bytes every JPEG starts with (FF D8 FF)."""
 
 EARLY_DECODE_MAX_PIXELS = 2_100_000
 """Sources up to this size (1920x1080 and below) are decoded early, beside the router. Beyond it a
@@ -158,4 +177,52 @@ class EarlyWork:
         self.future.cancel()
 
 
-__all__ = ["EARLY_DECODE_MAX_PIXELS", "EarlyWork", "SharedSource", "Speculated", "prepare", "speculation_worth_it"]
+def looks_like_jpeg(data: str | bytes) -> bool:
+    """Whether an image payload (base64 text, or the bytes themselves) starts like a JPEG; a
+    guess for scheduling only (a wrong one costs a little overlap, never a wrong result)."""
+    if isinstance(data, str):
+        return data.startswith(JPEG_BASE64_PREFIX)
+    return data[:3] == b"\xff\xd8\xff"
+
+
+def _ask(decider: AsksFirst, question: str) -> Decision | None:
+    return decider.ask(question)
+
+
+@dataclass(eq=False)
+class AskedAhead:
+    """The question-only step of a decision (:class:`~headroom_edge.decision.decider.AsksFirst`),
+    running on the helper while the request thread works on the image."""
+
+    future: Future[Decision | None]
+
+    @classmethod
+    def start(cls, executor: Executor, decider: AsksFirst, question: str) -> AskedAhead:
+        return cls(executor.submit(_ask, decider, question))
+
+    def peek(self) -> Decision | None:
+        """The answer if it is already there (never waits), else None."""
+        if not self.future.done() or self.future.cancelled() or self.future.exception() is not None:
+            return None
+        return self.future.result()
+
+    def result(self) -> Decision | None:
+        """The answer, waiting for a helper that is computing it. None when the helper had not
+        started (the job is cancelled: the caller asks on its own thread instead of queueing
+        behind another request) or failed (the caller's own attempt meets the error)."""
+        if self.future.cancel():
+            return None
+        try:
+            return self.future.result()
+        except Exception:  # noqa: BLE001 - the inline decision raises it where it is handled
+            return None
+
+    def abandon(self) -> None:
+        """The request no longer needs the answer: skip it if it has not started."""
+        self.future.cancel()
+
+
+__all__ = [
+    "EARLY_DECODE_MAX_PIXELS", "AskedAhead", "EarlyWork", "SharedSource", "Speculated", "looks_like_jpeg",
+    "prepare", "speculation_worth_it",
+]

@@ -4,10 +4,10 @@ This is the per-image unit of work the compressor runs for every slot a wire for
 never raises: any failure leaves the part exactly as the client sent it and is recorded in the
 :class:`ImageResult` (``error``), so a request is never broken by its images.
 
-Given a helper thread (``overlap``), the helper decodes the pixels the analysis starts from, and
-for a photo prepares the low-detail rewrite, while this thread routes the question: Pillow and
-onnxruntime both release the GIL, so on two cores the router's milliseconds hide the image work
-(:mod:`headroom_edge.overlap`).
+Given a helper thread (``overlap``), the question and the image work run side by side on two
+cores (:mod:`headroom_edge.overlap`): for a JPEG the helper routes the question while this thread
+decodes; for other formats the helper decodes (and for a photo prepares the low-detail rewrite)
+while this thread routes.
 """
 
 from __future__ import annotations
@@ -23,14 +23,16 @@ from typing import TYPE_CHECKING
 from headroom_edge.cache import LRUCache
 from headroom_edge.config import CompressionConfig
 from headroom_edge.context import SourceImage, TechniqueContext
+from headroom_edge.analysis.signals import quick_look
 from headroom_edge.decision.base import Decision
+from headroom_edge.decision.decider import AsksFirst
 from headroom_edge.decision.policy import keep_geometry
 from headroom_edge.fetch import FetchedImage, FetchError, SafeFetcher
 from headroom_edge.formats.base import ImageEdit, ImageSlot
 from headroom_edge.formats.datauri import decode_base64
 from headroom_edge.formats.tools import ComputerUse
 from headroom_edge.imaging import probe_image
-from headroom_edge.overlap import EARLY_DECODE_MAX_PIXELS, EarlyWork, SharedSource
+from headroom_edge.overlap import EARLY_DECODE_MAX_PIXELS, AskedAhead, EarlyWork, SharedSource, looks_like_jpeg
 from headroom_edge.results import OVER_LIMIT, DecidedBy, ImageResult
 from headroom_edge.technique import Technique
 from headroom_edge.techniques import apply_technique
@@ -103,6 +105,9 @@ class ImagePipeline:
     ) -> None:
         self.config = config
         self.decider = decider
+        self._asker: AsksFirst | None = decider if isinstance(decider, AsksFirst) and decider.slow_to_ask else None
+        """The decider, when its question step is worth asking on the helper (checked once: a
+        runtime protocol check costs tens of microseconds)."""
         self.ocr = ocr
         self.overlap = overlap
         """The helper thread that does the image work while the calling thread routes the
@@ -146,9 +151,21 @@ class ImagePipeline:
             ))
         data = source.data
         key = _cache_key(data.encode("ascii", "surrogateescape"), slot, provider, model, computer_use)
-        return self._cached(
-            key, slot, lambda: self._decide_on_bytes(slot, provider, model, decode_base64(data), computer_use),
-        )
+        return self._cached(key, slot, lambda: self._decide_on_base64(slot, provider, model, data, computer_use))
+
+    def _decide_on_base64(
+        self, slot: ImageSlot, provider: str, model: str | None, text: str, computer_use: ComputerUse | None,
+    ) -> Processed:
+        """Decode the base64 and decide; a JPEG's question is already on its way to the helper
+        meanwhile (the decode of a large payload takes a millisecond of the router's slack)."""
+        asked = self._ask_ahead(slot, text, computer_use)
+        try:
+            data = decode_base64(text)
+        except BaseException:
+            if asked is not None:
+                asked.abandon()
+            raise
+        return self._decide_on_bytes(slot, provider, model, data, computer_use, asked)
 
     def _cached(self, key: CacheKey, slot: ImageSlot, compute: Callable[[], Processed]) -> Processed:
         """The cached outcome for ``key`` (re-indexed for this slot), else ``compute()``, kept
@@ -183,12 +200,34 @@ class ImagePipeline:
             ))
         key = _cache_key(b"fetched\0" + fetched.data, slot, provider, model, computer_use)
         done = self._cached(
-            key, slot, lambda: self._decide_on_bytes(slot, provider, model, fetched.data, computer_use),
+            key, slot, lambda: self._decide_on_bytes(
+                slot, provider, model, fetched.data, computer_use, self._ask_ahead(slot, fetched.data, computer_use)),
         )
         return Processed(done.edit, replace(done.result, reason=f"{_fetched_note(fetched)}; {done.result.reason}"))
 
+    def _ask_ahead(
+        self, slot: ImageSlot, data: str | bytes, computer_use: ComputerUse | None,
+    ) -> AskedAhead | None:
+        """The question sent to the helper (:class:`~headroom_edge.overlap.AskedAhead`) when
+        there is one, the payload looks like a JPEG, the decider's question step is worth a
+        thread hop, and the question matters (computer use decides without it)."""
+        if self._asker is None or self.overlap is None or computer_use is not None or not looks_like_jpeg(data):
+            return None
+        return AskedAhead.start(self.overlap, self._asker, slot.question)
+
     def _decide_on_bytes(
         self, slot: ImageSlot, provider: str, model: str | None, data: bytes, computer_use: ComputerUse | None,
+        asked: AskedAhead | None = None,
+    ) -> Processed:
+        try:
+            return self._decide_on_probed(slot, provider, model, data, computer_use, asked)
+        finally:
+            if asked is not None:
+                asked.abandon()
+
+    def _decide_on_probed(
+        self, slot: ImageSlot, provider: str, model: str | None, data: bytes, computer_use: ComputerUse | None,
+        asked: AskedAhead | None,
     ) -> Processed:
         limit = self.config.limits.max_payload_bytes
         if len(data) > limit:
@@ -210,6 +249,9 @@ class ImagePipeline:
 
         if computer_use is not None:
             return self._decide_and_apply(slot, image, ctx, original_tokens, keep_geometry(computer_use), None)
+        if asked is not None:
+            self._look_meanwhile(image, ctx, asked)
+            return self._decide_and_apply(slot, image, ctx, original_tokens, None, None, asked.result())
         early = self._start_early(image, ctx)
         try:
             return self._decide_and_apply(slot, image, ctx, original_tokens, None, early)
@@ -224,18 +266,41 @@ class ImagePipeline:
             return None
         return EarlyWork.start(self.overlap, image, ctx)
 
+    @staticmethod
+    def _look_meanwhile(image: SharedSource, ctx: TechniqueContext, asked: AskedAhead) -> None:
+        """While the helper routes a JPEG's question: take the quick look (a draft decode at about
+        the low-detail size, and the graphic statistics) that every FULL_LOW or TRANSCODE decision
+        starts from, and the low-detail rewrite reuses. Skipped when the answer is already in and
+        needs no look, when the technique cannot use it, or when the image is too large for a
+        speculative decode to pay (``EARLY_DECODE_MAX_PIXELS``). Speculative: an error is left to
+        whoever needs the pixels."""
+        if image.size[0] * image.size[1] > EARLY_DECODE_MAX_PIXELS:
+            return
+        if Technique.FULL_LOW not in ctx.config.techniques and Technique.TRANSCODE not in ctx.config.techniques:
+            return
+        known = asked.peek()
+        if known is not None and known.technique not in (Technique.FULL_LOW, Technique.TRANSCODE):
+            return
+        try:
+            quick_look(image)
+        except Exception:  # noqa: BLE001 - the decision or technique that needs the pixels meets it
+            pass
+
     def _decide_and_apply(
         self, slot: ImageSlot, image: SharedSource, ctx: TechniqueContext, original_tokens: int,
-        decision: Decision | None, early: EarlyWork | None,
+        decision: Decision | None, early: EarlyWork | None, asked: Decision | None = None,
     ) -> Processed:
-        """Decide (unless ``decision`` is given: computer use decides before any question), then
-        apply the technique; a FULL_LOW the helper already prepared for exactly this context is
-        taken from ``early`` instead of being computed a second time.
+        """Decide (unless ``decision`` is given: computer use decides before any question; or
+        finish from ``asked``, the question step the helper already ran), then apply the
+        technique; a FULL_LOW the helper already prepared for exactly this context is taken
+        from ``early`` instead of being computed a second time.
 
         The decision runs on this thread, so a PRESERVE answer returns as soon as the router does;
         the helper's unused work finishes off this request's path.
         """
-        if decision is None:
+        if decision is None and asked is not None and self._asker is not None:
+            decision = self._asker.decide(slot.question, image, ctx, asked=asked)
+        elif decision is None:
             decision = self.decider.decide(slot.question, image, ctx)
         technique = decision.technique
         if technique not in self.config.techniques:

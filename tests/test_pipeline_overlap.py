@@ -1,13 +1,15 @@
 """ImagePipeline with a helper thread: the overlapped decision equals the inline one, a busy
-helper is never waited for, and the speculative FULL_LOW rewrite is sent only when the decision
-is FULL_LOW for exactly the context it was made for. Timing claims are in scripts/bench.py and
+helper is never waited for, the speculative FULL_LOW rewrite is sent only when the decision
+is FULL_LOW for exactly the context it was made for, and a JPEG's question asked on the helper
+gives the answer it gives inline. Timing claims are in scripts/bench.py and
 docs/benchmarks.md."""
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import pytest
@@ -17,8 +19,9 @@ from headroom_edge.context import Region, SourceImage, TechniqueContext
 from headroom_edge.decision.base import Decision
 from headroom_edge.formats import get_format
 from headroom_edge.formats.base import apply_edits
+from headroom_edge.formats.tools import ComputerUse
 from headroom_edge.imaging import ImageError, probe_image
-from headroom_edge.overlap import EarlyWork, SharedSource
+from headroom_edge.overlap import AskedAhead, EarlyWork, SharedSource, looks_like_jpeg
 from headroom_edge.pipeline import ImagePipeline
 from headroom_edge.results import ImageResult
 from headroom_edge.techniques.full_low import apply_full_low
@@ -267,3 +270,109 @@ def test_concurrent_requests_sharing_one_helper_get_their_own_results(
     for (results, body), ((want,), want_body) in zip(got, expected * 2, strict=True):
         assert [_comparable(replace(r, cached=False)) for r in results] == [_comparable(want)]
         assert body == want_body
+
+
+# -- a JPEG's question asked on the helper ---------------------------------------------------------
+
+
+@dataclass
+class Asking:
+    """A question-first decider that records the thread each question was asked on; ``fail``
+    makes the question step raise (a model that cannot run)."""
+
+    technique: Technique = Technique.FULL_LOW
+    fail: bool = False
+    name: str = "rules"
+    slow_to_ask: bool = True
+
+    def __post_init__(self) -> None:
+        self.threads: list[str] = []
+
+    def ask(self, question: str) -> Decision:
+        self.threads.append(threading.current_thread().name)
+        if self.fail:
+            raise RuntimeError("router exploded")
+        return Decision(self.technique, 0.9, f"always {self.technique.value}", "rules")
+
+    def decide(self, question: str, source: SourceImage, ctx: TechniqueContext,
+               asked: Decision | None = None) -> Decision:
+        return asked if asked is not None else self.ask(question)
+
+
+def test_a_jpeg_question_is_asked_on_the_helper_with_the_inline_result(helper: ThreadPoolExecutor) -> None:
+    data = f.photo_jpeg(1024, 1024)
+    on_helper, inline = Asking(), Asking()
+    (b,), body_b = _run(ImagePipeline(CompressionConfig(), on_helper, None, overlap=helper), f.openai_chat_body(data, "x"))
+    (a,), body_a = _run(ImagePipeline(CompressionConfig(), inline, None), f.openai_chat_body(data, "x"))
+    assert on_helper.threads == ["test-helper_0"] and inline.threads == [threading.current_thread().name]
+    assert b.technique is Technique.FULL_LOW and b.compressed_size == (512, 512)
+    assert _comparable(a) == _comparable(b) and body_a == body_b
+
+
+def test_other_formats_and_computer_use_are_not_asked_ahead(helper: ThreadPoolExecutor) -> None:
+    """A PNG's decode is the long part: its image goes to the helper and the question is asked
+    here; computer use decides without the question at all."""
+    decider = Asking(Technique.PRESERVE)
+    pipeline = ImagePipeline(CompressionConfig(), decider, None, overlap=helper)
+    _run(pipeline, f.openai_chat_body(f.encode(f.photo(640, 480), "PNG"), "x", media_type="image/png"))
+    assert decider.threads == [threading.current_thread().name]
+    fmt = get_format("openai_chat")
+    (slot,) = fmt.find_images(f.openai_chat_body(f.photo_jpeg(), "x"))
+    done = pipeline.process(slot, fmt.provider, "gpt-4o", computer_use=ComputerUse("computer_use_preview", (1024, 1024)))
+    assert decider.threads == [threading.current_thread().name]  # not asked at all
+    assert done.result.technique is Technique.PRESERVE and "computer-use" in done.result.reason
+
+
+def test_a_busy_helper_means_the_question_is_asked_here(helper: ThreadPoolExecutor) -> None:
+    release = threading.Event()
+    blocker = helper.submit(release.wait, 30)
+    try:
+        decider = Asking()
+        (result,), _ = _run(ImagePipeline(CompressionConfig(), decider, None, overlap=helper),
+                            f.openai_chat_body(f.photo_jpeg(), "x"))
+        assert decider.threads == [threading.current_thread().name]  # the queued ask was cancelled
+        assert result.technique is Technique.FULL_LOW and not blocker.done()
+    finally:
+        release.set()
+    assert blocker.result() is True
+
+
+def test_a_question_that_fails_on_the_helper_fails_open_here(helper: ThreadPoolExecutor) -> None:
+    """The helper's failure is dropped; asked again here, the error reaches the result and the
+    image goes through as the client sent it."""
+    decider = Asking(fail=True)
+    body = f.openai_chat_body(f.photo_jpeg(), "x")
+    (result,), out = _run(ImagePipeline(CompressionConfig(), decider, None, overlap=helper), body)
+    assert decider.threads == ["test-helper_0", threading.current_thread().name]
+    assert result.decided_by == "error" and result.error == "RuntimeError: router exploded"
+    assert out == f.openai_chat_body(f.photo_jpeg(), "x")
+
+
+@pytest.mark.parametrize(("known", "looked"), [(None, True), (Technique.FULL_LOW, True), (Technique.PRESERVE, False)])
+def test_the_quick_look_is_taken_meanwhile_unless_the_answer_needs_none(known: Technique | None, looked: bool) -> None:
+    """While the question is out, the request thread decodes the quick copy (a JPEG draft at the
+    low-detail size); an answer already in that needs no look (PRESERVE) skips it."""
+    future: Future[Decision | None] = Future()
+    if known is not None:
+        future.set_running_or_notify_cancel()
+        future.set_result(Decision(known, 0.9, "known", "rules"))
+    image = _shared(f.photo_jpeg(1024, 1024))
+    ImagePipeline._look_meanwhile(image, _ctx(), AskedAhead(future))
+    assert bool(image._decoded) is looked
+    if looked:
+        assert [img.size for img in image._decoded.values()] == [(512, 512)]
+
+
+def test_a_broken_jpeg_quick_look_leaves_the_error_to_the_decision() -> None:
+    image = _shared(f.photo_jpeg(1024, 1024)[:20000])
+    ImagePipeline._look_meanwhile(image, _ctx(), AskedAhead(Future()))  # does not raise
+    with pytest.raises(ImageError):
+        image.pixels(min_size=(512, 512))
+
+
+def test_jpeg_payloads_are_recognised_by_their_first_bytes() -> None:
+    data = f.photo_jpeg(64, 64)
+    assert looks_like_jpeg(data) and looks_like_jpeg(base64.b64encode(data).decode("ascii"))
+    png = f.encode(f.photo(64, 64), "PNG")
+    assert not looks_like_jpeg(png) and not looks_like_jpeg(base64.b64encode(png).decode("ascii"))
+    assert not looks_like_jpeg("") and not looks_like_jpeg(b"")

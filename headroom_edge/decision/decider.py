@@ -11,7 +11,7 @@ A decider sees the question and the source image (header info, pixels on demand)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from headroom_edge.context import SourceImage, TechniqueContext
 from headroom_edge.decision.base import Decision
@@ -33,27 +33,56 @@ class Decider(Protocol):
     def decide(self, question: str, source: SourceImage, ctx: TechniqueContext) -> Decision: ...
 
 
+@runtime_checkable
+class AsksFirst(Protocol):
+    """A decider whose first step reads the question alone, so it can run before the image is
+    decoded, on another thread (the pipeline's helper: :mod:`headroom_edge.overlap`).
+
+    ``ask(question)`` is that step (None: this decider needs the image from the start);
+    ``decide(..., asked=d)`` finishes a decision from it exactly as ``decide`` would have.
+    ``slow_to_ask`` says whether the step costs enough (a model run) to be worth a thread hop.
+    """
+
+    name: str
+    slow_to_ask: bool
+
+    def ask(self, question: str) -> Decision | None: ...
+
+    def decide(self, question: str, source: SourceImage, ctx: TechniqueContext,
+               asked: Decision | None = None) -> Decision: ...
+
+
 class RulesDecider:
     """Question rules only (the documented fallback when no router model is installed)."""
 
     name = "rules"
+    slow_to_ask = False  # regular expressions: microseconds, never worth a thread hop
 
     def __init__(self, rules: RuleSelector | None = None) -> None:
         self.rules = rules or RuleSelector()
 
-    def decide(self, question: str, source: SourceImage, ctx: TechniqueContext) -> Decision:
+    def ask(self, question: str) -> Decision:
         return self.rules.select(question)
+
+    def decide(self, question: str, source: SourceImage, ctx: TechniqueContext,
+               asked: Decision | None = None) -> Decision:
+        return asked if asked is not None else self.ask(question)
 
 
 class RouterDecider:
     """The trained query router; the region of a CROP comes from the question's words."""
 
     name = "router"
+    slow_to_ask = True  # a model run: milliseconds, which another core can hide
 
     def __init__(self, router: QueryRouter) -> None:
         self.router = router
 
-    def decide(self, question: str, source: SourceImage, ctx: TechniqueContext) -> Decision:
+    def decide(self, question: str, source: SourceImage, ctx: TechniqueContext,
+               asked: Decision | None = None) -> Decision:
+        return asked if asked is not None else self.ask(question)
+
+    def ask(self, question: str) -> Decision:
         route = self.router.classify(question)
         probabilities = {k: round(v, 4) for k, v in route.probabilities.items()}
         if route.fallback:
@@ -81,9 +110,15 @@ class PolicyDecider:
         self.inner = inner
         self.analyzer = analyzer
         self.name = f"{inner.name}+policy"
+        self.slow_to_ask: bool = isinstance(inner, AsksFirst) and inner.slow_to_ask
 
-    def decide(self, question: str, source: SourceImage, ctx: TechniqueContext) -> Decision:
-        decision = self.inner.decide(question, source, ctx)
+    def ask(self, question: str) -> Decision | None:
+        """The inner decider's question-only step (None when it needs the image)."""
+        return self.inner.ask(question) if isinstance(self.inner, AsksFirst) else None
+
+    def decide(self, question: str, source: SourceImage, ctx: TechniqueContext,
+               asked: Decision | None = None) -> Decision:
+        decision = asked if asked is not None else self.inner.decide(question, source, ctx)
         kept = review_question(decision, question)
         if kept is not None:
             decision = kept

@@ -3,7 +3,7 @@ and the policy wrapper, which must measure exactly the low-detail size FULL_LOW 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -106,3 +106,36 @@ def test_policy_reviews_a_preserve_question_for_row6() -> None:
     source, ctx = _inputs(f.photo_jpeg(), config=CompressionConfig(fit_preserve_questions=True))
     PolicyDecider(RulesDecider(), analyzer).decide("How many buttons are on the suit?", source, ctx)  # type: ignore[arg-type]
     assert [call[1] for call in analyzer.calls] == ["legibility"]
+
+
+@pytest.mark.parametrize("question", ["What animal is this?", "Read the serial number.", "What is in the top-left corner?",
+                                      "How many buttons are on the suit?"])
+def test_a_decision_finished_from_its_question_step_equals_the_whole_one(question: str) -> None:
+    """The pipeline may ask the question on its helper thread first (``ask``) and finish the
+    decision from that answer later; the outcome must be the one ``decide`` reaches alone."""
+    source_a, ctx = _inputs(f.photo_jpeg())
+    source_b, _ = _inputs(f.photo_jpeg())
+    policy = PolicyDecider(RulesDecider(), Recording())  # type: ignore[arg-type]
+    asked = policy.ask(question)
+    assert asked is not None
+    finished = policy.decide(question, source_b, ctx, asked=asked)
+    whole = policy.decide(question, source_a, ctx)
+    untimed = {k: v for k, v in whole.signals.items() if k != "seconds"}
+    assert replace(finished, signals={k: v for k, v in finished.signals.items() if k != "seconds"}) == \
+        replace(whole, signals=untimed)
+
+
+def test_only_a_model_run_is_worth_asking_on_another_thread() -> None:
+    assert RulesDecider.slow_to_ask is False and RouterDecider.slow_to_ask is True
+    assert PolicyDecider(RulesDecider(), Recording()).slow_to_ask is False  # type: ignore[arg-type]
+
+    class ImageFirst:
+        """A decider that needs the image from the start (no question step)."""
+
+        name = "custom"
+
+        def decide(self, question: str, source: SourceImage, ctx: TechniqueContext) -> Any:
+            raise AssertionError("not called")
+
+    policy = PolicyDecider(ImageFirst(), Recording())  # type: ignore[arg-type]
+    assert policy.ask("What is this?") is None and policy.slow_to_ask is False
