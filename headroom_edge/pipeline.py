@@ -20,10 +20,10 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from headroom_edge.analysis.signals import quick_look
 from headroom_edge.cache import LRUCache
 from headroom_edge.config import CompressionConfig
 from headroom_edge.context import SourceImage, TechniqueContext
-from headroom_edge.analysis.signals import quick_look
 from headroom_edge.decision.base import Decision
 from headroom_edge.decision.decider import AsksFirst
 from headroom_edge.decision.policy import keep_geometry
@@ -32,7 +32,13 @@ from headroom_edge.formats.base import ImageEdit, ImageSlot
 from headroom_edge.formats.datauri import decode_base64
 from headroom_edge.formats.tools import ComputerUse
 from headroom_edge.imaging import probe_image
-from headroom_edge.overlap import EARLY_DECODE_MAX_PIXELS, AskedAhead, EarlyWork, SharedSource, looks_like_jpeg
+from headroom_edge.overlap import (
+    EARLY_DECODE_MAX_PIXELS,
+    AskedAhead,
+    EarlyWork,
+    SharedSource,
+    looks_like_jpeg,
+)
 from headroom_edge.results import OVER_LIMIT, DecidedBy, ImageResult
 from headroom_edge.technique import Technique
 from headroom_edge.techniques import apply_technique

@@ -26,7 +26,8 @@ What it does and why:
    fits the softmax temperature (lowest NLL) and draws the operating curve of the cost matrix
    (savings vs harmful-downgrade rate over ``harm_weight``); the default ``harm_weight`` is the
    cheapest point whose harmful rate is at most ``--max-harm`` among the points that keep strict
-   accuracy within ``--max-strict-drop`` of the curve's best (``pick_harm_weight``).
+   accuracy within ``--max-strict-drop`` of the curve's best, else the one of those with the
+   lowest mean cost at harm weight 1 (``pick_harm_weight``).
    ``--recalibrate`` redoes this step and the next for a model already written.
 6. Writes model.onnx, tokenizer.json, labels.json, metadata.json, NOTICE and LICENSE, then runs
    ``scripts/eval_router.py``'s evaluation (held-out + hard set, and the blind set apart, through
@@ -330,7 +331,7 @@ def operating_curve(probs: np.ndarray, y: np.ndarray, base: CostMatrix) -> list[
         pred = np.array([LABELS.index(costs.choose(dict(zip(LABELS, p, strict=True)))) for p in probs])
         m = eval_router.metrics(y, pred)
         curve.append({"harm_weight": w, "strict": m["strict"], "harmful": m["harmful"],
-                      "cost_miss": m["cost_miss"], "savings": m["savings"]})
+                      "cost_miss": m["cost_miss"], "savings": m["savings"], "mean_cost": m["mean_cost"]})
     return curve
 
 
@@ -522,7 +523,8 @@ def calibrate_and_report(out: Path, tok: Tokenizer, data: router_data.Dataset, m
     metadata["operating_curve_calib"] = curve
     metadata["operating_point_rule"] = (
         f"most savings with calib harmful <= {max_harm} among points within {max_strict_drop} strict accuracy "
-        "of the best; else the fewest harmful among those (scripts/train_router.py pick_harm_weight)")
+        "of the best; else the lowest mean cost at harm weight 1 among those (scripts/lib/operating_point.py "
+        "pick_harm_weight)")
     (out / "metadata.json").write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")
     report = eval_router.evaluate(out, data)
     metadata["evaluation"] = report

@@ -28,3 +28,13 @@ def test_the_cheapest_point_under_the_harm_bound_wins() -> None:
 def test_a_wider_accuracy_window_buys_less_harm() -> None:
     assert pick_harm_weight(CURVE, max_harm=0.01, max_strict_drop=0.1) == 3.0
     assert pick_harm_weight(CURVE, max_harm=0.01, max_strict_drop=1.0) == 5.0
+
+
+def test_without_a_point_under_the_harm_bound_the_lowest_mean_cost_wins() -> None:
+    """One calib question fewer harmful at 2.5 is not worth the cost misses it buys there."""
+    costs = {0.3: 0.208, 1.0: 0.203, 2.0: 0.1897, 2.5: 0.1913, 3.0: 0.213, 5.0: 0.362}
+    curve = [dict(p, mean_cost=costs[p["harm_weight"]]) for p in CURVE]
+    curve[3]["harmful"] = 0.0129  # 2.5 has the fewest harmful of the near points
+    assert pick_harm_weight(curve, max_harm=0.01, max_strict_drop=0.05) == 2.0
+    without_costs = [{k: v for k, v in p.items() if k != "mean_cost"} for p in curve]
+    assert pick_harm_weight(without_costs, max_harm=0.01, max_strict_drop=0.05) == 2.5  # older curves
