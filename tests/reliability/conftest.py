@@ -74,7 +74,7 @@ MODELS = {
     "anthropic_messages": "claude-sonnet-4-5",
     "gemini": "gemini-2.5-flash",
 }
-GIST = "What is shown in this picture? Describe the scene."
+GIST = "What is shown in this picture? Give me a short description."
 QUESTIONS = (
     GIST,
     "Transcribe all the text in this image.",
