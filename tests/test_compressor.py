@@ -32,7 +32,7 @@ def test_openai_chat_general_question_goes_low(compressor: ImageCompressor) -> N
 
 
 def test_messages_api_returns_new_list_and_leaves_input_alone(compressor: ImageCompressor) -> None:
-    body = f.openai_chat_body(f.photo_jpeg(), "Describe this photo.")
+    body = f.openai_chat_body(f.photo_jpeg(), "What is in this photo?")
     messages = body["messages"]
     snapshot = json.dumps(messages)
     assert compressor.has_images(messages)
