@@ -13,8 +13,9 @@ and on a two-core machine the second core idles meanwhile. Two arrangements, by 
   docs/benchmarks.md for after. The question is asked before the base64 is even decoded
   (:func:`looks_like_jpeg` reads the first characters), so the router has the most slack.
 * **Anything else: the image goes to the helper** (:class:`EarlyWork`), while the request
-  thread routes: a PNG's decode is the long part, and it releases the GIL throughout. The
-  helper does what the request will need right after the router returns:
+  thread routes: a PNG's decode is the long part, and it releases the GIL throughout (a JPEG
+  comes here too when the decider's question step is not worth a thread hop: the rules
+  fallback). The helper does what the request will need right after the router returns:
 
   1. the quick copy every FULL_LOW/TRANSCODE analysis starts from (for a JPEG, a draft decode at
      about ``QUICK_SIDE``, which the low-detail rewrite reuses: the image is decoded only once);
@@ -185,10 +186,6 @@ def looks_like_jpeg(data: str | bytes) -> bool:
     return data[:3] == b"\xff\xd8\xff"
 
 
-def _ask(decider: AsksFirst, question: str) -> Decision | None:
-    return decider.ask(question)
-
-
 @dataclass(eq=False)
 class AskedAhead:
     """The question-only step of a decision (:class:`~headroom_edge.decision.decider.AsksFirst`),
@@ -198,7 +195,7 @@ class AskedAhead:
 
     @classmethod
     def start(cls, executor: Executor, decider: AsksFirst, question: str) -> AskedAhead:
-        return cls(executor.submit(_ask, decider, question))
+        return cls(executor.submit(decider.ask, question))
 
     def peek(self) -> Decision | None:
         """The answer if it is already there (never waits), else None."""
