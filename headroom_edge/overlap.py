@@ -61,6 +61,12 @@ question on a 12 MP photo) the speculative work outweighs the 1-2 ms it could hi
 1.2x slower on the saturated 2-core VM (scripts/bench_overlap.py)."""
 
 
+def decodes_early(size: tuple[int, int]) -> bool:
+    """Whether a source of ``size`` is small enough to decode speculatively, before the answer
+    says it is needed (:data:`EARLY_DECODE_MAX_PIXELS`), on either thread."""
+    return size[0] * size[1] <= EARLY_DECODE_MAX_PIXELS
+
+
 @dataclass(eq=False)
 class SharedSource(SourceImage):
     """A :class:`SourceImage` whose pixels two threads may ask for: this request's thread and
@@ -220,6 +226,6 @@ class AskedAhead:
 
 
 __all__ = [
-    "EARLY_DECODE_MAX_PIXELS", "AskedAhead", "EarlyWork", "SharedSource", "Speculated", "looks_like_jpeg",
-    "prepare", "speculation_worth_it",
+    "EARLY_DECODE_MAX_PIXELS", "AskedAhead", "EarlyWork", "SharedSource", "Speculated", "decodes_early",
+    "looks_like_jpeg", "prepare", "speculation_worth_it",
 ]

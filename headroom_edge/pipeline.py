@@ -33,10 +33,10 @@ from headroom_edge.formats.datauri import decode_base64
 from headroom_edge.formats.tools import ComputerUse
 from headroom_edge.imaging import probe_image
 from headroom_edge.overlap import (
-    EARLY_DECODE_MAX_PIXELS,
     AskedAhead,
     EarlyWork,
     SharedSource,
+    decodes_early,
     looks_like_jpeg,
 )
 from headroom_edge.results import OVER_LIMIT, DecidedBy, ImageResult
@@ -268,7 +268,7 @@ class ImagePipeline:
     def _start_early(self, image: SharedSource, ctx: TechniqueContext) -> EarlyWork | None:
         """The helper's job for this image (:mod:`headroom_edge.overlap`), when there is a helper
         and the image is small enough for speculative work to pay."""
-        if self.overlap is None or image.size[0] * image.size[1] > EARLY_DECODE_MAX_PIXELS:
+        if self.overlap is None or not decodes_early(image.size):
             return None
         return EarlyWork.start(self.overlap, image, ctx)
 
@@ -278,9 +278,9 @@ class ImagePipeline:
         the low-detail size, and the graphic statistics) that every FULL_LOW or TRANSCODE decision
         starts from, and the low-detail rewrite reuses. Skipped when the answer is already in and
         needs no look, when the technique cannot use it, or when the image is too large for a
-        speculative decode to pay (``EARLY_DECODE_MAX_PIXELS``). Speculative: an error is left to
+        speculative decode to pay (``overlap.decodes_early``). Speculative: an error is left to
         whoever needs the pixels."""
-        if image.size[0] * image.size[1] > EARLY_DECODE_MAX_PIXELS:
+        if not decodes_early(image.size):
             return
         if Technique.FULL_LOW not in ctx.config.techniques and Technique.TRANSCODE not in ctx.config.techniques:
             return

@@ -52,7 +52,19 @@ class AsksFirst(Protocol):
                asked: Decision | None = None) -> Decision: ...
 
 
-class RulesDecider:
+class _QuestionOnly:
+    """A decider that reads the question alone: ``decide`` is its ``ask`` (or the answer the
+    pipeline's helper already got from it)."""
+
+    def ask(self, question: str) -> Decision:
+        raise NotImplementedError
+
+    def decide(self, question: str, source: SourceImage, ctx: TechniqueContext,
+               asked: Decision | None = None) -> Decision:
+        return asked if asked is not None else self.ask(question)
+
+
+class RulesDecider(_QuestionOnly):
     """Question rules only (the documented fallback when no router model is installed)."""
 
     name = "rules"
@@ -64,12 +76,8 @@ class RulesDecider:
     def ask(self, question: str) -> Decision:
         return self.rules.select(question)
 
-    def decide(self, question: str, source: SourceImage, ctx: TechniqueContext,
-               asked: Decision | None = None) -> Decision:
-        return asked if asked is not None else self.ask(question)
 
-
-class RouterDecider:
+class RouterDecider(_QuestionOnly):
     """The trained query router; the region of a CROP comes from the question's words."""
 
     name = "router"
@@ -77,10 +85,6 @@ class RouterDecider:
 
     def __init__(self, router: QueryRouter) -> None:
         self.router = router
-
-    def decide(self, question: str, source: SourceImage, ctx: TechniqueContext,
-               asked: Decision | None = None) -> Decision:
-        return asked if asked is not None else self.ask(question)
 
     def ask(self, question: str) -> Decision:
         route = self.router.classify(question)
