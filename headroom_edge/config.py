@@ -48,14 +48,21 @@ class CompressionConfig:
     columns x the engine's measured rate) keeps its image at once instead of running OCR. None:
     only the job's own deadline (the proxy's ``--time-budget``) bounds it."""
     jpeg_quality: int = 85
+    transcode_falls_back_to_fit: bool = True
+    """A transcode whose text would cost as much as the image (OCR skipped after detection, or
+    the transcript plus thumbnail no cheaper) sends FIT instead of the untouched original when a
+    cheaper size keeps every measured line legible (``fitplan.every_line_bar``): the question
+    reads the text, and legible text is what FIT keeps. Not after a skip for time: a request in
+    a hurry takes the untouched path at once."""
     fit_preserve_questions: bool = False
     """Opt-in: a question that asked for the untouched image (fine detail, or a router unsure of
     it) on a page, chart or screenshot with measured text gets FIT instead when a cheaper size
-    keeps the smallest text at ``fitplan.DETAIL_LEGIBLE_TEXT_PX`` (policy row 6). Off by default
-    because the quality benchmark measured it harmful on screenshots: the figures a detail
-    question asks for sit in UI text smaller than the measured low percentile (Tesseract recall
-    0.25-0.75 on 4 of 160 screenshot runs, 2026-12-01). Photos, computer-use screenshots and
-    images without measured text are untouched either way."""
+    keeps every measured line legible (``fitplan.every_line_bar``, policy row 6). Off by default
+    because the quality benchmark measured it harmful on screenshots: Tesseract recall 0.25-0.75
+    on 4 of 160 screenshot runs (2026-12-01), and again 0.25-0.53 on 4 runs after the bar moved
+    from the low percentile to the smallest line. Those fits resample a screenshot by 0.95-0.96
+    for a 2-33% saving, and its 8-11 px UI figures do not survive the resampling. Photos,
+    computer-use screenshots and images without measured text are untouched either way."""
     crop_zoom: float = 1.0
     """How much more detail than the whole image gave a crop may buy (>= 1). 1.0 sends the named
     region at the scale the provider's model saw it inside the full image (no loss, the cost

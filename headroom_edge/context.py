@@ -81,6 +81,10 @@ class SourceImage:
     measured it (``analysis.signals.measure_text``); None before that or where no line was
     measured. Kept here, like the decoded pixels, so the FIT technique plans with the very
     measurement the policy judged instead of measuring a second time."""
+    text_least_px: float | None = None
+    """Cap height (px, original pixels) of the smallest measured line (no percentile), beside
+    ``text_cap_px``: what FIT plans with when every line must stay legible
+    (``TechniqueContext.every_line``)."""
     text_measured: bool = False
     """Whether ``text_cap_px`` is a measurement (True) or merely not measured yet (False)."""
     _remembered: dict[str, Any] = field(default_factory=dict)
@@ -127,7 +131,11 @@ class TechniqueContext:
     ocr: OcrEngine | None = None
     legible_px: float | None = None
     """The cap height a FIT must keep, when the decision asked for more than the default
-    (``fitplan.DETAIL_LEGIBLE_TEXT_PX`` for a question that wanted the untouched image)."""
+    (policy row 6: ``fitplan.every_line_bar`` for a question that wanted the untouched image)."""
+    every_line: bool = False
+    """FIT keeps every measured line legible (``fitplan.every_line_bar`` of this source's
+    measurement) instead of the percentile at ``legible_px``: set where the bar can only be
+    known after FIT measures (a transcode that fell back to FIT)."""
     content: ContentKind = "auto"
     """What the image is, when analysis already measured it ("photo" / "graphic"), so encoding
     need not classify the pixels a second time; "auto" lets the encoder look."""

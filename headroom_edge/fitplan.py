@@ -56,6 +56,18 @@ GRID = {"openai_tile": OPENAI_TILE, "openai_patch": OPENAI_PATCH, "anthropic": C
 as the larger one, so FIT only ever stops on a multiple (one side fills its cells)."""
 
 
+def every_line_bar(smallest: float, least: float | None) -> float:
+    """The bar that keeps *every* measured line legible, stated for the ``smallest``
+    (percentile) measure FIT plans with (``SourceImage.text_cap_px``): the ``least`` line at
+    ``LEGIBLE_TEXT_PX`` and the percentile at ``DETAIL_LEGIBLE_TEXT_PX``. A view scales every
+    line alike, so the least line is legible exactly when the percentile reaches
+    ``LEGIBLE_TEXT_PX x smallest / least``. For questions that read every line: policy row 6,
+    and a transcode that falls back to FIT."""
+    if least is None or least <= 0 or least >= smallest:
+        return DETAIL_LEGIBLE_TEXT_PX
+    return max(DETAIL_LEGIBLE_TEXT_PX, LEGIBLE_TEXT_PX * smallest / least)
+
+
 @dataclass(frozen=True)
 class FitPlan:
     """What FIT sends: pixels, the Gemini level to set, and what that costs and shows."""

@@ -318,13 +318,29 @@ class ImagePipeline:
             prepared = early.full_low_for(ctx) if early is not None and technique is Technique.FULL_LOW else None
             outcome = prepared if prepared is not None else apply_technique(technique, image, ctx)
             if outcome.technique is not Technique.PRESERVE and not _worth_it(outcome, original_tokens):
+                costly = {"ocr_skipped": "tokens"} if technique is Technique.TRANSCODE else {}
                 outcome = untouched(
                     image, ctx, f"{technique.value} would not save tokens ({outcome.tokens} >= {original_tokens})",
-                    **outcome.signals,
+                    **{**outcome.signals, **costly},
                 )
+            if technique is Technique.TRANSCODE and outcome.technique is Technique.PRESERVE:
+                outcome = self._fit_instead(image, ctx, outcome, original_tokens)
         outcome = replace(outcome, reason=f"{decision.reason}; {outcome.reason}")
         return self._finish(slot, image, original_tokens, outcome, decision.confidence, decision.decided_by,
                             {**decision.signals, **outcome.signals})
+
+    def _fit_instead(self, image: SharedSource, ctx: TechniqueContext, kept: Outcome, original_tokens: int) -> Outcome:
+        """A transcode whose text costs as much as the image (``kept`` says so with
+        ``ocr_skipped="tokens"``) becomes FIT when a cheaper size keeps every measured line
+        legible (``config.transcode_falls_back_to_fit``); otherwise ``kept`` stands."""
+        if kept.signals.get("ocr_skipped") != "tokens" or not self.config.transcode_falls_back_to_fit \
+                or Technique.FIT not in self.config.techniques:
+            return kept
+        fitted = apply_technique(Technique.FIT, image, replace(ctx, every_line=True))
+        if fitted.technique is not Technique.FIT or not _worth_it(fitted, original_tokens):
+            return kept
+        return replace(fitted, reason=f"{kept.reason}; instead every line kept legible: {fitted.reason}",
+                       signals={**kept.signals, **fitted.signals})
 
     def _finish(
         self, slot: ImageSlot, image: SourceImage, original_tokens: int, outcome: Outcome,

@@ -89,3 +89,17 @@ def test_plans_never_enlarge() -> None:
     for family in FAMILIES.values():
         plan = fit_plan(family, (600, 400), 30.0)
         assert plan is None or (plan.size[0] <= 600 and plan.size[1] <= 400)
+
+
+def test_every_line_bar_keeps_the_least_line_legible() -> None:
+    from headroom_edge.fitplan import DETAIL_LEGIBLE_TEXT_PX, every_line_bar
+
+    assert every_line_bar(12.0, None) == DETAIL_LEGIBLE_TEXT_PX
+    assert every_line_bar(12.0, 12.0) == DETAIL_LEGIBLE_TEXT_PX
+    assert every_line_bar(12.0, 11.0) == DETAIL_LEGIBLE_TEXT_PX  # the percentile's margin is stricter
+    assert every_line_bar(12.0, 6.0) == pytest.approx(2 * LEGIBLE_TEXT_PX)  # 6 px lines: twice the bar
+    family = FAMILIES["gpt-4o"]
+    plan = fit_plan(family, PAGE, 36.0, every_line_bar(36.0, 16.0))  # 36 px percentile, one 16 px line
+    assert plan is not None and plan.text_px * 16.0 / 36.0 >= LEGIBLE_TEXT_PX - 1e-9
+    percentile_only = fit_plan(family, PAGE, 36.0, DETAIL_LEGIBLE_TEXT_PX)
+    assert percentile_only is not None and percentile_only.tokens < plan.tokens

@@ -133,3 +133,34 @@ def test_the_rules_decide_a_region_question_into_a_crop() -> None:
         _slot(data, "what is in the top-right corner?", "image/png"), "openai", "gpt-4o")
     assert processed.result.technique is Technique.CROP and processed.result.decided_by == "rules"
     assert processed.result.signals["region"] == "top-right corner"
+
+
+def _dense_page() -> bytes:
+    """A 1240x1754 page of 28 px prose (~20 px capitals) that fills it to the bottom."""
+    return f.encode(f.document(1240, 1754, size=28, text=f.LOREM * 12), "PNG")
+
+
+def test_a_transcode_whose_text_costs_too_much_falls_back_to_fit(ocr_engine: object) -> None:
+    """OCR is skipped after detection (the page's text would cost more than its pixels at this
+    price), so the question that reads the text gets the smallest size that keeps every measured
+    line legible, not the untouched original."""
+    config = CompressionConfig(patch_multipliers=(("gpt-4.1-mini", 0.3),))
+    pipeline = ImagePipeline(config, Always(Technique.TRANSCODE), ocr_engine)  # type: ignore[arg-type]
+    slot = _slot(_dense_page(), "Transcribe this page.", "image/png")
+    result = pipeline.process(slot, "openai", "gpt-4.1-mini").result
+    assert result.technique is Technique.FIT, result.reason
+    assert "OCR skipped before recognition" in result.reason and "every line kept legible" in result.reason
+    assert result.signals["ocr_skipped"] == "tokens"
+    assert result.compressed_tokens < result.original_tokens
+    assert result.signals["fit_text_px"] >= 10.0  # the percentile at DETAIL_LEGIBLE_TEXT_PX at least
+
+
+def test_the_fit_fallback_is_a_config_choice_and_never_follows_a_skip_for_time(ocr_engine: object) -> None:
+    slot = _slot(_dense_page(), "Transcribe this page.", "image/png")
+    off = CompressionConfig(patch_multipliers=(("gpt-4.1-mini", 0.3),), transcode_falls_back_to_fit=False)
+    kept = ImagePipeline(off, Always(Technique.TRANSCODE), ocr_engine).process(slot, "openai", "gpt-4.1-mini")  # type: ignore[arg-type]
+    assert kept.result.technique is Technique.PRESERVE and kept.edit is None
+    hurried = CompressionConfig(ocr_budget_s=1e-4)
+    out = ImagePipeline(hurried, Always(Technique.TRANSCODE), ocr_engine).process(slot, "openai", "gpt-4.1-mini")  # type: ignore[arg-type]
+    assert out.result.technique is Technique.PRESERVE and "estimated recognition" in out.result.reason
+    assert out.result.signals["ocr_skipped"] == "time"

@@ -83,6 +83,10 @@ class ImageSignals:
     seconds: float
     text_lines: int = 0
     """Detected lines whose cap height was measured (what ``smallest_text_px`` summarises)."""
+    least_text_px: float | None = None
+    """Cap height of the smallest measured line in original pixels (no percentile): what a
+    question that reads every line is planned against (policy row 6). None when no line was
+    measured."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -93,6 +97,8 @@ class ImageSignals:
         data["seconds"] = round(self.seconds, 5)
         if self.smallest_text_px is not None:
             data["smallest_text_px"] = round(self.smallest_text_px, 1)
+        if self.least_text_px is not None:
+            data["least_text_px"] = round(self.least_text_px, 1)
         return data
 
 
@@ -153,6 +159,7 @@ class ImageAnalyzer:
             siglip=scores,
             seconds=time.perf_counter() - started,
             text_lines=0 if size is None else size.lines,
+            least_text_px=None if size is None else size.least_px,
         )
 
 
@@ -179,6 +186,7 @@ def measure_text(source: SourceImage, ocr: Any, view_size: tuple[int, int] | Non
     measured = summarise(caps)
     size = None if measured is None else measured.scaled(source.size[0] / img.width)
     source.text_cap_px = None if size is None else size.smallest
+    source.text_least_px = None if size is None else size.least_px
     source.text_measured = True
     return len(found.boxes), found.text_area_fraction, size
 

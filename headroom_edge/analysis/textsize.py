@@ -51,10 +51,21 @@ class TextSize:
     median: float
     lines: int
     """How many detected lines gave a measurement."""
+    least: float | None = None
+    """The smallest measured line's cap height: the bar a question that reads *every* line
+    (policy row 6: an exact figure may sit in the one small line) is planned against. A speck
+    read as a line only makes that plan safer (larger). None: built without it (the percentile
+    is then the smallest known)."""
+
+    @property
+    def least_px(self) -> float:
+        """``least``, or ``smallest`` when the measurement was built without it."""
+        return self.smallest if self.least is None else self.least
 
     def scaled(self, factor: float) -> TextSize:
         """The same measurement in other pixels (``factor`` = target px per measured px)."""
-        return TextSize(self.smallest * factor, self.median * factor, self.lines)
+        least = None if self.least is None else self.least * factor
+        return TextSize(self.smallest * factor, self.median * factor, self.lines, least)
 
 
 def line_cap_height(grey: np.ndarray, centre_row: int | None = None) -> float | None:
@@ -123,4 +134,5 @@ def summarise(caps: list[float]) -> TextSize | None:
         smallest=float(np.percentile(values, SMALLEST_PERCENTILE)),
         median=float(np.median(values)),
         lines=len(caps),
+        least=float(values.min()),
     )

@@ -19,9 +19,10 @@
 |   |                | SigLIP, if present, does not call it text)                           |           |
 | 4 | transcode      | a detail question: a count, an instrument reading, a value on a      | preserve  |
 |   |                | chart (``decision.detail``): the transcript lacks what it asks for   |           |
-| 6 | preserve       | a page, chart or screenshot whose smallest measured text stays at     | fit       |
-|   | (router/rules) | ``DETAIL_LEGIBLE_TEXT_PX`` (25% above the threshold) at some size     |           |
-|   |                | cheaper than the original (opt-in: ``config.fit_preserve_questions``)|           |
+| 6 | preserve       | a page, chart or screenshot whose every measured line stays legible   | fit       |
+|   | (router/rules) | (the smallest line at ``LEGIBLE_TEXT_PX``, the low percentile at      |           |
+|   |                | ``DETAIL_LEGIBLE_TEXT_PX``) at some size cheaper than the original    |           |
+|   |                | (``config.fit_preserve_questions``)                                  |           |
 | 5 | anything else  | -                                                                    | unchanged |
 
 Further rows live where the numbers are known: an image already at or below the low-detail
@@ -42,9 +43,9 @@ from headroom_edge.analysis.signals import ImageSignals
 from headroom_edge.decision.base import Decision
 from headroom_edge.decision.detail import is_detail_question
 from headroom_edge.fitplan import (
-    DETAIL_LEGIBLE_TEXT_PX,
     LEGIBLE_TEXT_PX,
     FitPlan,
+    every_line_bar,
     fit_plan,
     text_in_view,
 )
@@ -105,21 +106,25 @@ def review_preserve(decision: Decision, signals: ImageSignals, *, family: ModelF
                     original_size: tuple[int, int], detail: str | None = None,
                     media_resolution: str | None = None) -> Decision:
     """Row 6: a question that wanted the untouched image, on a graphic whose text analysis
-    measured, gets the cheapest size that keeps that text at ``DETAIL_LEGIBLE_TEXT_PX``: what
-    such a question reads (figures, versions, labels) is text, and every line of it stays as
-    legible as the row's margin allows. Without a measured text size (photos, blank graphics),
-    or without a saving, the original stays."""
+    measured, gets the cheapest size that keeps every measured line legible: the smallest line
+    at ``LEGIBLE_TEXT_PX`` and the low percentile at ``DETAIL_LEGIBLE_TEXT_PX``. What such a
+    question reads (figures, versions, labels) is text, and the figure asked for may sit in the
+    one small line (a screenshot's status bar, a footnote), so the percentile alone is not the
+    bar. Without a measured text size (photos, blank graphics), or without a saving, the
+    original stays."""
     attached = {**decision.signals, **signals.to_dict()}
     smallest = signals.smallest_text_px
     if decision.technique is not Technique.PRESERVE or not signals.graphic or smallest is None \
             or signals.text_boxes == 0:
         return replace(decision, signals=attached)
-    plan = fit_plan(family, original_size, smallest, DETAIL_LEGIBLE_TEXT_PX, detail=detail,
-                    media_resolution=media_resolution)
+    bar = every_line_bar(smallest, signals.least_text_px)
+    plan = fit_plan(family, original_size, smallest, bar, detail=detail, media_resolution=media_resolution)
     if plan is None:
         return replace(decision, signals=attached)
-    return _fit(decision, attached, f"its smallest text ({smallest:.1f}px) stays {plan.text_px:.1f}px at fit "
-                f"{_shown(plan)} for {plan.tokens} tokens (policy row 6)", DETAIL_LEGIBLE_TEXT_PX)
+    least = signals.least_text_px or smallest
+    return _fit(decision, attached, f"its smallest line ({least:.1f}px) stays "
+                f"{plan.text_px * least / smallest:.1f}px at fit {_shown(plan)} for {plan.tokens} tokens "
+                "(policy row 6)", bar)
 
 
 def _legible(decision: Decision, signals: dict[str, object], family: ModelFamily, size: tuple[int, int],

@@ -86,6 +86,8 @@ class OcrResult:
     seconds: float
     skipped: str | None = None
     """Why recognition did not run (a ``ReadLimits`` bound), None when it did."""
+    skipped_for: str | None = None
+    """Which bound ``skipped`` names: "tokens" (the text would cost too much) or "time"."""
     estimated_chars: int = 0
     """Characters the detector's boxes were estimated to hold (``volume.estimate_chars``)."""
     estimated_seconds: float = 0.0
@@ -286,9 +288,9 @@ class OcrEngine:
         columns = recognizer.columns(crops) if crops else 0
         chars = estimate_chars(found.boxes)
         expected = self.cost.estimate(columns)
-        skipped = _over_limits(limits, chars, expected)
-        if skipped is not None:
-            return OcrResult((), "", 0.0, 0, time.perf_counter() - start, skipped, chars, expected)
+        over = _over_limits(limits, chars, expected)
+        if over is not None:
+            return OcrResult((), "", 0.0, 0, time.perf_counter() - start, over[1], over[0], chars, expected)
         began = time.perf_counter()
         recognized = recognizer.recognize_crops(crops) if crops else []
         self.cost.observe(columns, time.perf_counter() - began)
@@ -318,14 +320,15 @@ def _pick(first: Recognition, second: Recognition) -> Recognition:
     return second if second.confidence > first.confidence else first
 
 
-def _over_limits(limits: ReadLimits | None, chars: int, seconds: float) -> str | None:
-    """Which bound of ``limits`` the estimates break, in words; None when none does."""
+def _over_limits(limits: ReadLimits | None, chars: int, seconds: float) -> tuple[str, str] | None:
+    """Which bound of ``limits`` the estimates break ("tokens" or "time", and in words); None
+    when none does."""
     if limits is None:
         return None
     if limits.max_text_tokens is not None:
         tokens = text_bytes_tokens(chars)
         if tokens > limits.max_text_tokens * (1.0 + ESTIMATE_SPREAD):
-            return f"estimated text of ~{tokens} tokens exceeds {limits.max_text_tokens}"
+            return "tokens", f"estimated text of ~{tokens} tokens exceeds {limits.max_text_tokens}"
     if limits.max_seconds is not None and seconds > limits.max_seconds:
-        return f"estimated recognition of {seconds:.2f} s exceeds the {limits.max_seconds:.2f} s left"
+        return "time", f"estimated recognition of {seconds:.2f} s exceeds the {limits.max_seconds:.2f} s left"
     return None

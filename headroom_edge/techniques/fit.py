@@ -5,14 +5,16 @@ A general question on a page, a table or a screenshot whose text the low-detail 
 at which the smallest measured text keeps ``LEGIBLE_TEXT_PX`` in the model's view (Gemini 3: only
 the part's ``mediaResolution`` level changes). The plan is :func:`headroom_edge.fitplan.fit_plan`
 on the text size image analysis measured on this very source (``SourceImage.text_cap_px``), so
-what is sent is what the policy priced. Applied without a measurement (a custom decider), it
-measures first; without any text size, or without a saving, the image is sent untouched.
+what is sent is what the policy priced. Applied without a measurement (a custom decider, or a
+transcode that fell back to FIT), it measures first; without any text size, or without a
+saving, the image is sent untouched. ``TechniqueContext.every_line`` plans so that the smallest
+measured line, not only the low percentile, stays legible (``fitplan.every_line_bar``).
 """
 
 from __future__ import annotations
 
 from headroom_edge.analysis.signals import measure_text
-from headroom_edge.fitplan import LEGIBLE_TEXT_PX, fit_plan
+from headroom_edge.fitplan import LEGIBLE_TEXT_PX, every_line_bar, fit_plan
 from headroom_edge.formats.base import ImageEdit
 from headroom_edge.imaging import resize_to
 from headroom_edge.technique import Technique
@@ -27,7 +29,10 @@ def apply_fit(source: SourceImage, ctx: TechniqueContext) -> Outcome:
     cap = source.text_cap_px
     if cap is None:
         return untouched(source, ctx, "fit needs the size of the image's text, and none was measured")
-    legible = ctx.legible_px or LEGIBLE_TEXT_PX
+    if ctx.every_line:
+        legible = every_line_bar(cap, source.text_least_px)
+    else:
+        legible = ctx.legible_px or LEGIBLE_TEXT_PX
     plan = fit_plan(ctx.family, source.size, cap, legible, detail=ctx.detail, media_resolution=ctx.media_resolution)
     if plan is None:
         return untouched(source, ctx, f"no size cheaper than the original keeps its {cap:.1f}px text legible")

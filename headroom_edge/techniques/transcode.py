@@ -149,7 +149,8 @@ def apply_transcode(source: SourceImage, ctx: TechniqueContext) -> Outcome:
         release_free_memory()  # OCR's page-sized buffers would otherwise stay resident
     signals = {"ocr_estimated_chars": ocr.estimated_chars, "ocr_estimated_s": round(ocr.estimated_seconds, 3)}
     if ocr.skipped is not None:
-        return untouched(source, ctx, f"OCR skipped before recognition: {ocr.skipped}; image kept", **signals)
+        return untouched(source, ctx, f"OCR skipped before recognition: {ocr.skipped}; image kept",
+                         ocr_skipped=ocr.skipped_for, **signals)
     text = ocr.text.strip()
     signals.update(ocr_chars=len(text), ocr_confidence=round(ocr.mean_confidence, 4), ocr_lines=len(ocr.lines))
     if len(text) < ctx.config.min_ocr_chars or ocr.mean_confidence < ctx.config.min_ocr_confidence:

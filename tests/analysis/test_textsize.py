@@ -16,7 +16,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from headroom_edge.analysis.signals import measure_text
-from headroom_edge.analysis.textsize import line_cap_height, summarise
+from headroom_edge.analysis.textsize import TextSize, line_cap_height, summarise
 from headroom_edge.config import CompressionConfig
 from headroom_edge.context import SourceImage
 from headroom_edge.imaging import probe_image
@@ -122,3 +122,11 @@ def test_blank_and_flat_crops_measure_nothing() -> None:
 def test_the_smallest_text_is_a_low_percentile_not_one_speck() -> None:
     size = summarise([3.0] + [12.0] * 40 + [30.0] * 5)
     assert size is not None and size.smallest == 12.0 and size.lines == 46
+
+
+def test_the_least_line_is_kept_beside_the_percentile() -> None:
+    """A question that reads every line plans against the smallest one (policy row 6)."""
+    size = summarise([7.0] + [12.0] * 40)
+    assert size is not None and size.smallest == 12.0 and size.least == size.least_px == 7.0
+    assert size.scaled(2.0).least == 14.0
+    assert TextSize(9.0, 12.0, 3).least_px == 9.0  # built without it: the percentile

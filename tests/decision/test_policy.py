@@ -7,6 +7,7 @@ ships (its scorer is tested in tests/analysis/test_siglip.py)."""
 
 from __future__ import annotations
 
+import pytest
 from PIL import ImageDraw
 
 from headroom_edge import CompressionConfig, ImageCompressor, Technique
@@ -14,7 +15,7 @@ from headroom_edge.analysis.signals import ImageSignals
 from headroom_edge.decision.base import Decision
 from headroom_edge.decision.decider import PolicyDecider, RulesDecider
 from headroom_edge.decision.policy import LEGIBLE_TEXT_PX, review, review_preserve, review_question
-from headroom_edge.fitplan import DETAIL_LEGIBLE_TEXT_PX, text_in_view
+from headroom_edge.fitplan import DETAIL_LEGIBLE_TEXT_PX, fit_plan, text_in_view
 from headroom_edge.formats.datauri import decode_base64, parse_data_url
 from headroom_edge.lowdetail import low_view_size
 from headroom_edge.tokens import resolve_family
@@ -318,6 +319,27 @@ def test_row6_review_only_turns_preserve_into_fit() -> None:
     fitted = review_preserve(Decision(Technique.PRESERVE, 0.9, "x", "router"), text, family=GPT4O,
                              original_size=(1600, 1600))
     assert fitted.technique is Technique.FIT and fitted.legible_px == DETAIL_LEGIBLE_TEXT_PX
+
+
+def test_row6_plans_against_the_smallest_line_not_only_the_percentile() -> None:
+    """Screenshots put the figure asked for in the one small line (a status bar): a low
+    percentile of 40 px with 20 px least lines needs twice the scale of 20 px lines' bar."""
+    decision = Decision(Technique.PRESERVE, 0.9, "x", "router")
+    even = _signals(text_boxes=9, smallest_text_px=40.0, graphic=True, least_text_px=40.0)
+    small_line = _signals(text_boxes=9, smallest_text_px=40.0, graphic=True, least_text_px=20.0)
+    tiny_line = _signals(text_boxes=9, smallest_text_px=40.0, graphic=True, least_text_px=8.0)
+    size = (1240, 1754)
+    a = review_preserve(decision, even, family=GPT4O, original_size=size)
+    b = review_preserve(decision, small_line, family=GPT4O, original_size=size)
+    c = review_preserve(decision, tiny_line, family=GPT4O, original_size=size)
+    assert a.technique is Technique.FIT and a.legible_px == DETAIL_LEGIBLE_TEXT_PX
+    assert b.technique is Technique.FIT and b.legible_px == pytest.approx(2 * LEGIBLE_TEXT_PX)
+    assert "smallest line (20.0px)" in b.reason
+    plan_a = fit_plan(GPT4O, size, 40.0, a.legible_px)
+    plan_b = fit_plan(GPT4O, size, 40.0, b.legible_px)
+    assert plan_a is not None and plan_b is not None and plan_b.tokens > plan_a.tokens
+    assert plan_b.text_px * 20.0 / 40.0 >= LEGIBLE_TEXT_PX
+    assert c.technique is Technique.PRESERVE  # 8 px lines: the original view is all they get
 
 
 def test_row6_is_off_by_default() -> None:

@@ -48,7 +48,7 @@ def test_too_much_text_skips_recognition(engine: OcrEngine) -> None:
     page = render_lines(SENTENCES * 2, 16)
     before = engine.cost.reads
     result = engine.read(page.image, limits=ReadLimits(max_text_tokens=20))
-    assert result.skipped is not None and "tokens" in result.skipped
+    assert result.skipped is not None and "tokens" in result.skipped and result.skipped_for == "tokens"
     assert result.text == "" and result.lines == ()
     assert result.estimated_chars > 300
     assert engine.cost.reads == before  # the recogniser never ran
@@ -57,7 +57,7 @@ def test_too_much_text_skips_recognition(engine: OcrEngine) -> None:
 def test_too_slow_skips_recognition(engine: OcrEngine) -> None:
     page = render_lines(SENTENCES, 16)
     result = engine.read(page.image, limits=ReadLimits(max_seconds=1e-6))
-    assert result.skipped is not None and "recognition" in result.skipped
+    assert result.skipped is not None and "recognition" in result.skipped and result.skipped_for == "time"
     assert result.text == ""
 
 
