@@ -26,7 +26,6 @@ from headroom_edge.formats.common import (
     source_from_url,
     str_or_none,
 )
-from headroom_edge.formats.datauri import encode_base64
 
 _ANTHROPIC_BLOCKS = frozenset(
     {"tool_result", "tool_use", "thinking", "redacted_thinking", "document"}
@@ -127,7 +126,7 @@ class AnthropicMessagesFormat(TurnListFormat):
             block = copy.deepcopy(slot.part)
             if not isinstance(block, dict) or edit.data is None:
                 return block
-            data = encode_base64(edit.data)
+            data = edit.base64
             source = block.get("source")
             if isinstance(source, dict) and source.get("type") == "base64":
                 source["media_type"] = edit.media_type

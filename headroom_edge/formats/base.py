@@ -20,8 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any, Literal, Protocol
 
+from headroom_edge.formats.datauri import data_url_of_base64, encode_base64
 from headroom_edge.providers import Provider
 
 __all__ = [
@@ -146,6 +148,22 @@ class ImageEdit:
     the OCR text)."""
     keep_image: bool = True
     """False drops the image part, leaving only ``text``."""
+
+    @cached_property
+    def base64(self) -> str:
+        """``data`` as base64 text, encoded once per edit: a cached edit is rendered again for
+        every request that repeats its image (conversation history), and the encode is a tenth
+        of a millisecond for a 512 px JPEG."""
+        if self.data is None:
+            raise ValueError("this edit keeps the client's image: it has no new data to encode")
+        return encode_base64(self.data)
+
+    @cached_property
+    def data_url(self) -> str:
+        """``data`` as a ``data:`` URL of ``media_type`` (OpenAI's shapes), built once per edit."""
+        if self.data is None or not self.media_type:
+            raise ValueError("a data URL needs new data and its media type")
+        return data_url_of_base64(self.media_type, self.base64)
 
 
 class WireFormat(Protocol):

@@ -33,7 +33,6 @@ from headroom_edge.formats.common import (
     message_turn,
     str_or_none,
 )
-from headroom_edge.formats.datauri import encode_base64
 from headroom_edge.providers import Provider
 
 # Converse's image "format" names <-> media types (the four it accepts).
@@ -106,7 +105,7 @@ class BedrockConverseFormat(TurnListFormat):
             source = image.get("source")
             if not isinstance(source, dict):
                 source = image["source"] = {}
-            source["bytes"] = encode_base64(edit.data)
+            source["bytes"] = edit.base64
             return block
 
         return assemble(edited, edit, lambda text: {"text": text})

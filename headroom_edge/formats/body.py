@@ -476,10 +476,23 @@ def _splice(text: str, patches: list[_Patch]) -> str:
     return "".join(pieces)
 
 
+_JSON_ESCAPED = bytes(range(0x20)) + b'"\\'
+"""The ASCII bytes a JSON string cannot hold as they are: control characters, quote, backslash."""
+
+
 def _dump(value: Any) -> str:
     """One new JSON value, compact. Non-ASCII text (OCR output) stays as UTF-8; a value holding
     a lone surrogate (copied from the client's ``\\ud800`` escape) is written escaped, since
-    UTF-8 cannot carry it."""
+    UTF-8 cannot carry it.
+
+    An ASCII string with nothing to escape (every rewritten data URL: base64 and a media type)
+    is quoted as it is: json's encoder inspects each character in Python-object terms (0.4 ms for
+    the 68 KB data URL of a 512 px JPEG), while ``bytes.translate`` proves there is nothing to
+    escape in a quarter of that, and the result is the same text."""
+    if type(value) is str and value.isascii():
+        raw = value.encode("ascii")
+        if len(raw.translate(None, _JSON_ESCAPED)) == len(raw):
+            return f'"{value}"'
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     try:
         text.encode("utf-8")

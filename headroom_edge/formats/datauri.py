@@ -47,9 +47,14 @@ def parse_data_url(url: object) -> tuple[str, str] | None:
 
 def build_data_url(media_type: str, data: bytes) -> str:
     """A ``data:<media_type>;base64,<...>`` URL for ``data``."""
+    return data_url_of_base64(media_type, encode_base64(data))
+
+
+def data_url_of_base64(media_type: str, encoded: str) -> str:
+    """The data URL of ``encoded`` (base64 text the caller already has)."""
     if not media_type or any(ch in media_type for ch in ",; \t\r\n"):
         raise ValueError("media type for a data URL must be a non-empty token like 'image/png'")
-    return f"{_DATA_SCHEME}{media_type};base64,{encode_base64(data)}"
+    return f"{_DATA_SCHEME}{media_type};base64,{encoded}"
 
 
 def encode_base64(data: bytes) -> str:

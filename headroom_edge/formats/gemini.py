@@ -30,7 +30,6 @@ from headroom_edge.formats.common import (
     assemble,
     user_text,
 )
-from headroom_edge.formats.datauri import encode_base64
 
 _LEVEL_PREFIX = "MEDIA_RESOLUTION_"
 
@@ -173,7 +172,7 @@ class GeminiFormat(TurnListFormat):
                 return part
             snake = _is_snake(part)
             if edit.data is not None:
-                part = _with_inline_data(part, edit.media_type or "", encode_base64(edit.data))
+                part = _with_inline_data(part, edit.media_type or "", edit.base64)
             if edit.media_resolution is not None:
                 if "mediaResolution" in part:
                     key = "mediaResolution"

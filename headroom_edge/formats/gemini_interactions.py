@@ -27,7 +27,6 @@ from headroom_edge.formats.common import (
     str_or_none,
     user_text,
 )
-from headroom_edge.formats.datauri import encode_base64
 from headroom_edge.formats.gemini import normalise_level, strip_models_prefix
 
 _LEVEL_PREFIX = "MEDIA_RESOLUTION_"
@@ -120,7 +119,7 @@ class GeminiInteractionsFormat(TurnListFormat):
                 return part
             if edit.data is not None:
                 part.pop("uri", None)
-                part["data"] = encode_base64(edit.data)
+                part["data"] = edit.base64
                 part["mime_type"] = edit.media_type
             if edit.media_resolution is not None:
                 part["resolution"] = edit.media_resolution.removeprefix(_LEVEL_PREFIX).lower()

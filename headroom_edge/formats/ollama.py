@@ -23,7 +23,6 @@ from typing import Any
 
 from headroom_edge.formats.base import ImageEdit, ImageSlot, ImageSource, Provider, TextHome
 from headroom_edge.formats.common import FoundImage, Turn, TurnListFormat
-from headroom_edge.formats.datauri import encode_base64
 from headroom_edge.formats.questions import join_text
 
 
@@ -54,7 +53,7 @@ class _OllamaFormat(TurnListFormat):
             return [copy.copy(slot.part)]
         if not edit.media_type:
             raise ValueError("ImageEdit.media_type is required when ImageEdit.data is set")
-        return [encode_base64(edit.data)]
+        return [edit.base64]
 
 
 class OllamaChatFormat(_OllamaFormat):

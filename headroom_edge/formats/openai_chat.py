@@ -25,7 +25,6 @@ from headroom_edge.formats.common import (
     source_from_url,
     str_or_none,
 )
-from headroom_edge.formats.datauri import build_data_url
 
 
 def _is_bare(part: dict[str, Any]) -> bool:
@@ -69,7 +68,7 @@ class OpenAIChatFormat(TurnListFormat):
             if not isinstance(part, dict):
                 return part
             new_url = (
-                build_data_url(edit.media_type, edit.data)  # type: ignore[arg-type]
+                edit.data_url
                 if edit.data is not None
                 else None
             )

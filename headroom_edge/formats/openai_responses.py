@@ -28,7 +28,6 @@ from headroom_edge.formats.common import (
     source_from_url,
     str_or_none,
 )
-from headroom_edge.formats.datauri import build_data_url
 
 _TOOL_OUTPUTS = frozenset({"function_call_output", "custom_tool_call_output"})
 _IMAGE_PARTS = frozenset({"input_image", "computer_screenshot"})
@@ -122,7 +121,7 @@ class OpenAIResponsesFormat(TurnListFormat):
             if not isinstance(part, dict):
                 return part
             if edit.data is not None:
-                part["image_url"] = build_data_url(edit.media_type, edit.data)  # type: ignore[arg-type]
+                part["image_url"] = edit.data_url
                 if part.get("file_id"):
                     del part["file_id"]
             # A computer_screenshot has no detail field: the API would reject one.

@@ -280,3 +280,37 @@ def test_fuzz_bytes_outside_the_image_parts_are_the_clients(
     expected = copy.deepcopy(json.loads(text))
     apply_edits(fmt, [(slot, edit) for slot in fmt.find_images(expected)])
     assert json.loads(out) == expected
+
+
+def test_a_new_value_is_written_exactly_as_json_would_write_it() -> None:
+    """``_dump`` quotes plain ASCII strings itself (the fast path for data URLs): the text must be
+    the json module's, for every character class a string can hold."""
+    import base64
+    import json
+
+    from headroom_edge.formats.body import _dump
+
+    samples = [
+        "data:image/jpeg;base64," + base64.b64encode(bytes(range(256)) * 40).decode(),
+        "", "plain", "a/b", "tab\there", "new\nline", 'quote"d', "back\\slash", "\x00\x1f", "del\x7f",
+        "héllo", "日本語", "\ud800 lone", ["list", 1], {"k": "v\n"}, 3.5, None,
+    ]
+    for value in samples:
+        expected = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        if isinstance(value, str) and "\ud800" in value:
+            expected = json.dumps(value, separators=(",", ":"))
+        assert _dump(value) == expected, repr(value)
+        assert json.loads(_dump(value)) == value
+
+
+@given(st.text())
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def test_any_string_is_dumped_as_json_dumps_would(value: str) -> None:
+    from headroom_edge.formats.body import _dump
+
+    try:
+        expected = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        expected.encode("utf-8")
+    except UnicodeEncodeError:
+        expected = json.dumps(value, separators=(",", ":"))
+    assert _dump(value) == expected
