@@ -63,7 +63,7 @@ def every_line_bar(smallest: float, least: float | None) -> float:
     line alike, so the least line is legible exactly when the percentile reaches
     ``LEGIBLE_TEXT_PX x smallest / least``. For questions that read every line: policy row 6,
     and a transcode that falls back to FIT."""
-    if least is None or least <= 0 or least >= smallest:
+    if least is None or least <= 0:
         return DETAIL_LEGIBLE_TEXT_PX
     return max(DETAIL_LEGIBLE_TEXT_PX, LEGIBLE_TEXT_PX * smallest / least)
 

@@ -159,7 +159,7 @@ class ImageAnalyzer:
             siglip=scores,
             seconds=time.perf_counter() - started,
             text_lines=0 if size is None else size.lines,
-            least_text_px=None if size is None else size.least_px,
+            least_text_px=None if size is None else size.least,
         )
 
 
@@ -186,7 +186,7 @@ def measure_text(source: SourceImage, ocr: Any, view_size: tuple[int, int] | Non
     measured = summarise(caps)
     size = None if measured is None else measured.scaled(source.size[0] / img.width)
     source.text_cap_px = None if size is None else size.smallest
-    source.text_least_px = None if size is None else size.least_px
+    source.text_least_px = None if size is None else size.least
     source.text_measured = True
     return len(found.boxes), found.text_area_fraction, size
 

@@ -51,21 +51,14 @@ class TextSize:
     median: float
     lines: int
     """How many detected lines gave a measurement."""
-    least: float | None = None
+    least: float
     """The smallest measured line's cap height: the bar a question that reads *every* line
     (policy row 6: an exact figure may sit in the one small line) is planned against. A speck
-    read as a line only makes that plan safer (larger). None: built without it (the percentile
-    is then the smallest known)."""
-
-    @property
-    def least_px(self) -> float:
-        """``least``, or ``smallest`` when the measurement was built without it."""
-        return self.smallest if self.least is None else self.least
+    read as a line only makes that plan safer (larger)."""
 
     def scaled(self, factor: float) -> TextSize:
         """The same measurement in other pixels (``factor`` = target px per measured px)."""
-        least = None if self.least is None else self.least * factor
-        return TextSize(self.smallest * factor, self.median * factor, self.lines, least)
+        return TextSize(self.smallest * factor, self.median * factor, self.lines, self.least * factor)
 
 
 def line_cap_height(grey: np.ndarray, centre_row: int | None = None) -> float | None:

@@ -127,6 +127,5 @@ def test_the_smallest_text_is_a_low_percentile_not_one_speck() -> None:
 def test_the_least_line_is_kept_beside_the_percentile() -> None:
     """A question that reads every line plans against the smallest one (policy row 6)."""
     size = summarise([7.0] + [12.0] * 40)
-    assert size is not None and size.smallest == 12.0 and size.least == size.least_px == 7.0
-    assert size.scaled(2.0).least == 14.0
-    assert TextSize(9.0, 12.0, 3).least_px == 9.0  # built without it: the percentile
+    assert size is not None and size.smallest == 12.0 and size.least == 7.0
+    assert size.scaled(2.0) == TextSize(24.0, 24.0, 41, 14.0)
