@@ -164,3 +164,52 @@ def test_the_fit_fallback_is_a_config_choice_and_never_follows_a_skip_for_time(o
     out = ImagePipeline(hurried, Always(Technique.TRANSCODE), ocr_engine).process(slot, "openai", "gpt-4.1-mini")  # type: ignore[arg-type]
     assert out.result.technique is Technique.PRESERVE and "estimated recognition" in out.result.reason
     assert out.result.signals["ocr_skipped"] == "time"
+
+
+def _legend_chart() -> bytes:
+    """A 1600x1000 chart of three series with matplotlib's legend in its upper left."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(16, 10), dpi=100)
+    for name, values in (("Norway", [3, 4, 6, 7, 9]), ("Sweden", [5, 5, 4, 6, 6]), ("Denmark", [2, 3, 3, 5, 4])):
+        ax.plot([2019, 2020, 2021, 2022, 2023], values, label=name, linewidth=2)
+    ax.set_title("Exports", fontsize=22)
+    ax.legend(loc="upper left", fontsize=16)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def test_a_legend_question_sends_only_the_legend_and_tesseract_still_reads_it(ocr_engine: object) -> None:
+    """End to end on the rules decider: the legend is located, cropped at the scale the model
+    saw it inside the whole chart, costs fewer tokens, and an independent OCR (Tesseract, not
+    our PP-OCR) reads every series name from what is sent."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    import pytest
+
+    from headroom_edge.analysis.signals import ImageAnalyzer
+    from headroom_edge.decision.decider import PolicyDecider
+
+    if shutil.which("tesseract") is None:
+        pytest.skip("tesseract-ocr is not installed")  # scripts/install.sh --dev installs it
+    decider = PolicyDecider(RulesDecider(), ImageAnalyzer(ocr_engine))
+    pipeline = ImagePipeline(CompressionConfig(), decider, ocr_engine)  # type: ignore[arg-type]
+    processed = pipeline.process(_slot(_legend_chart(), "What does the legend say?", "image/png"),
+                                 "anthropic", "claude-sonnet-4-5")
+    result = processed.result
+    assert result.technique is Technique.CROP and result.signals["region"] == "legend"
+    assert result.compressed_tokens < result.original_tokens / 4
+    assert processed.edit is not None
+    with tempfile.NamedTemporaryFile(suffix=".png") as out:
+        f.decode(processed.edit.data).save(out.name)
+        read = subprocess.run(["tesseract", out.name, "-", "--psm", "6"], capture_output=True, text=True,
+                              check=True, timeout=60).stdout
+    for name in ("Norway", "Sweden", "Denmark"):
+        assert name in read, read

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image
 
+from headroom_edge.analysis.parts import PARTS, LocatedPart, locate_legend
 from headroom_edge.analysis.textsize import TextSize, line_cap_height, summarise
 from headroom_edge.imaging import GraphicStats, detail_loss, fit_size, fit_within, graphic_stats
 
@@ -51,6 +52,9 @@ MAX_DETECT_SIDE = 768
 """The detector's cost grows with the square of its side (scripts/bench_fit.py times whole
 requests): 768 covers half of every provider's view of a page but Gemini 2's full-pixel tiles
 and Claude's 1568 px, where it is 0.44-0.49 of the view instead of 0.5."""
+LOCATE_SIDE = 1280
+"""Long side of the copy a part ("the legend") is located on: legend entries are set in the
+chart's smallest font, which must stay a line of its own in the detector's input."""
 PRESENCE_SIDE = 224
 """Long side of the whole-image copy the detector reads to answer 'is there any text?'."""
 
@@ -161,6 +165,17 @@ class ImageAnalyzer:
             text_lines=0 if size is None else size.lines,
             least_text_px=None if size is None else size.least,
         )
+
+
+    def locate(self, source: SourceImage, part: str) -> LocatedPart | None:
+        """Where ``part`` (one of :data:`~headroom_edge.analysis.parts.PARTS`) is in the image,
+        or None when it is not found unambiguously or no detector is installed. The detector
+        reads a ``LOCATE_SIDE`` copy: legend text is small, and a part it misses is kept whole."""
+        if self.ocr is None or part not in PARTS:
+            return None
+        img = working_copy(source, LOCATE_SIDE)
+        found = _detect(self.ocr, img, max(img.size))
+        return None if found is None else locate_legend(img, found.boxes)
 
 
 def measure_text(source: SourceImage, ocr: Any, view_size: tuple[int, int] | None = None,

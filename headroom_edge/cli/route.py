@@ -56,6 +56,8 @@ def route(question: str, *, model_dir: str | None = None, rules_only: bool = Fal
     }
     if rule.region is not None:
         out["region"] = {"name": rule.region.name, "box": list(rule.region.box)}
+    if rule.part is not None:
+        out["part"] = rule.part  # located in the image when one is compressed (policy row 7)
     if fallback:
         out["note"] = fallback
     return out

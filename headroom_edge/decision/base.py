@@ -24,3 +24,7 @@ class Decision:
     signals: dict[str, Any] = field(default_factory=dict)
     legible_px: float | None = None
     """Set for FIT: the cap height the plan keeps (None: ``fitplan.LEGIBLE_TEXT_PX``)."""
+    part: str | None = None
+    """Set for CROP when the question names a part with no fixed place ("legend",
+    :func:`~headroom_edge.decision.regions.parse_part`) instead of a region: image analysis
+    locates it and sets ``region`` (policy row 7), or the image is kept."""

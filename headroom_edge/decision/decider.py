@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from headroom_edge.context import SourceImage, TechniqueContext
 from headroom_edge.decision.base import Decision
-from headroom_edge.decision.policy import review, review_preserve, review_question
-from headroom_edge.decision.regions import parse_region
+from headroom_edge.decision.policy import review, review_part, review_preserve, review_question
+from headroom_edge.decision.regions import parse_part, parse_region
 from headroom_edge.decision.rules import RuleSelector
 from headroom_edge.lowdetail import low_view_size
 from headroom_edge.technique import Technique
@@ -94,8 +94,9 @@ class RouterDecider(_QuestionOnly):
         else:
             reason = f"router: {route.technique.value} ({route.confidence:.2f})"
         region = parse_region(question) if route.technique is Technique.CROP else None
+        part = parse_part(question) if route.technique is Technique.CROP and region is None else None
         return Decision(route.technique, route.confidence, reason, self.name, region,
-                        {"router_probabilities": probabilities})
+                        {"router_probabilities": probabilities}, part=part)
 
 
 class PolicyDecider:
@@ -126,6 +127,8 @@ class PolicyDecider:
         kept = review_question(decision, question)
         if kept is not None:
             decision = kept
+        if decision.technique is Technique.CROP and decision.region is None and decision.part is not None:
+            return review_part(decision, self.analyzer.locate(source, decision.part))
         if decision.technique is Technique.PRESERVE and ctx.config.fit_preserve_questions \
                 and Technique.FIT in ctx.config.techniques:
             signals = self._legibility(source, ctx)

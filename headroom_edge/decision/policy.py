@@ -23,6 +23,9 @@
 |   | (router/rules) | (the smallest line at ``LEGIBLE_TEXT_PX``, the low percentile at      |           |
 |   |                | ``DETAIL_LEGIBLE_TEXT_PX``) at some size cheaper than the original    |           |
 |   |                | (``config.fit_preserve_questions``)                                  |           |
+| 7 | crop of a part | the part the question names with no position ("the legend") is       | crop      |
+|   | (``part``)     | located in the image (``analysis.parts``): crop it                    |           |
+| 7b| crop of a part | not located, or not unambiguously                                     | preserve  |
 | 5 | anything else  | -                                                                    | unchanged |
 
 Further rows live where the numbers are known: an image already at or below the low-detail
@@ -39,7 +42,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from headroom_edge.analysis.parts import LocatedPart
 from headroom_edge.analysis.signals import ImageSignals
+from headroom_edge.context import Region
 from headroom_edge.decision.base import Decision
 from headroom_edge.decision.detail import is_detail_question
 from headroom_edge.fitplan import (
@@ -59,7 +64,7 @@ TEXT_DETAIL_LOSS = 0.30
 SIGLIP_TEXT_P = 0.5
 SIGLIP_TEXT_LABELS = frozenset({"document", "screenshot", "table", "receipt", "code", "handwriting"})
 
-__all__ = ["LEGIBLE_TEXT_PX", "keep_geometry", "review", "review_preserve", "review_question"]  # the threshold's home: fitplan
+__all__ = ["LEGIBLE_TEXT_PX", "keep_geometry", "review", "review_part", "review_preserve", "review_question"]  # the threshold's home: fitplan
 
 
 def _siglip_says_text(signals: ImageSignals) -> bool:
@@ -76,6 +81,22 @@ def review_question(decision: Decision, question: str) -> Decision | None:
                        reason=f"{decision.reason}; but a count, reading or chart value is not in "
                               "the transcript: pixels kept (policy row 4)")
     return None
+
+
+def review_part(decision: Decision, located: LocatedPart | None) -> Decision:
+    """Rows 7 and 7b: a crop of a part with no fixed place goes to where analysis found it; a
+    part not found (or found twice) keeps the whole image, as an unreadable region does."""
+    part = decision.part or "part"
+    if located is None:
+        return replace(decision, technique=Technique.PRESERVE, decided_by="policy",
+                       reason=f"{decision.reason}; but the {part} was not located in the image: kept whole "
+                              "(policy row 7b)")
+    found = {"located": {"part": located.name, "box": [round(v, 4) for v in located.box],
+                         "entries": located.entries}}
+    return replace(decision, region=Region(located.name, located.box), decided_by="policy",
+                   signals={**decision.signals, **found},
+                   reason=f"{decision.reason}; the {located.name} located in the image ({located.entries} entries, "
+                          "policy row 7)")
 
 
 def review(decision: Decision, signals: ImageSignals, *, family: ModelFamily, original_size: tuple[int, int],

@@ -25,9 +25,11 @@ near certain, and stay unreadable where it is not:
   English "first/last row" needs a table word in the question (the first row of a group photo
   is its front, at the bottom), as the rows of other languages name the table;
   "second column" and numbered rows depend on how many there are, so they are not read;
-* "the legend", "the caption", "the inset", "the key" have no fixed place (a chart's legend can
-  sit in any corner or beside the plot), so on their own they are not read and the image is
-  kept; with a position ("the legend in the top right") the position is read.
+* "the legend" (and "the chart's key", and the other languages' words for it) has no fixed
+  place: a chart's legend can sit in any corner or beside the plot. :func:`parse_part` names it,
+  and image analysis locates it (:mod:`headroom_edge.analysis.parts`, policy row 7); with a
+  position ("the legend in the top right") the position is read instead. "The caption" and "the
+  inset" are not read and the image is kept.
 
 Spatial words that name no part of the image are masked before parsing (``_NOT_REGIONS``):
 "left-aligned", "from the last row of the hall", "sitting in the front row".
@@ -39,7 +41,7 @@ import re
 
 from headroom_edge.context import MARGIN, Box, Region
 
-__all__ = ["MARGIN", "Box", "Region", "parse_region"]
+__all__ = ["MARGIN", "Box", "Region", "parse_part", "parse_region"]
 
 _THIRD = 1.0 / 3.0
 _BAND = 0.25
@@ -364,3 +366,34 @@ def parse_region(question: str) -> Region | None:
         label, box = _FIXED[kind]
         return Region(label, box)
     return _localised(question)
+
+
+_PARTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), name)
+    for pattern, name in (
+        # English: "the legend", "chart legend", "legend entries"; "key" only as a chart's or
+        # map's key ("the key" alone is a keyboard's or a door's).
+        (r"\b(?:the|this|its|that|chart|graph|plot|map|figure)(?:['’]s)?\s+(?:\w+\s+)?legend\b|"
+         r"\blegend\s+(?:entries|entry|items?|labels?|box|colou?rs?|symbols?)\b|"
+         r"\b(?:chart|graph|plot|map)['’]?s?\s+key\b|\bkey\s+(?:of|on|in|to)\s+(?:the|this)\s+(?:chart|graph|plot|map)\b|"
+         # es/pt/it/fr/de with the definite article: "une légende" / "uma legenda" is a caption
+         # to write (a gist request), and a photo's caption has no samples to be located by.
+         r"\b(?:la|de\s+la|en\s+la|a|da|na|nella|della|sulla|la|dans\s+la|die|der|in\s+der)\s+"
+         r"(?:leyenda|legenda|légende|legende)\b|"
+         r"легенд\w*|图例|圖例|凡例|범례|लेजेंड|लीजेंड", "legend"),
+    )
+)
+
+
+def parse_part(question: str) -> str | None:
+    """The part with no fixed place that ``question`` names ("legend"), or None.
+
+    Only asked when :func:`parse_region` reads no position: "the legend in the top right" is
+    the top-right corner.
+    """
+    if not question:
+        return None
+    for pattern, name in _PARTS:
+        if pattern.search(question):
+            return name
+    return None

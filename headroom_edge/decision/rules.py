@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 
 from headroom_edge.decision.base import Decision
-from headroom_edge.decision.regions import parse_region
+from headroom_edge.decision.regions import parse_part, parse_region
 from headroom_edge.technique import Technique
 
 
@@ -160,6 +160,14 @@ class RuleSelector:
                 return Decision(Technique.PRESERVE, 0.7, f"a region ({region.name}) and another demanding ask "
                                 f"({other!r}): a crop would lose the other", self.name)
             return Decision(Technique.CROP, 0.8, f"question names a region ({region.name})", self.name, region)
+        part = parse_part(text)
+        if part is not None:
+            other = self._demanding_elsewhere(text)
+            if other:
+                return Decision(Technique.PRESERVE, 0.7, f"the {part} and another demanding ask ({other!r}): "
+                                "a crop would lose the other", self.name)
+            return Decision(Technique.CROP, 0.8, f"question names the {part} (located in the image)", self.name,
+                            part=part)
         match = DETAIL_RX.search(text)
         if match:
             return Decision(Technique.PRESERVE, 0.8, f"needs fine detail or an exact position ({match.group(0)!r})",
@@ -176,7 +184,7 @@ class RuleSelector:
     def _demanding_elsewhere(text: str) -> str:
         """A detail or text cue in a clause that names no region ("What's top left? Also read the meter.")."""
         for clause in _CLAUSES.split(text):
-            if not clause.strip() or parse_region(clause) is not None:
+            if not clause.strip() or parse_region(clause) is not None or parse_part(clause) is not None:
                 continue
             match = DETAIL_RX.search(clause) or TRANSCODE_RX.search(clause)
             if match:

@@ -39,6 +39,10 @@ class Recording:
         self.views.append(view_size)
         return self.inner.analyze(source, low_size, purpose, view_size)
 
+    def locate(self, source: SourceImage, part: str) -> Any:
+        self.calls.append(("locate", part))
+        return self.inner.locate(source, part)
+
 
 def test_rules_decider_names_itself() -> None:
     source, ctx = _inputs(f.photo_jpeg())
@@ -139,3 +143,40 @@ def test_only_a_model_run_is_worth_asking_on_another_thread() -> None:
 
     policy = PolicyDecider(ImageFirst(), Recording())  # type: ignore[arg-type]
     assert policy.ask("What is this?") is None and policy.slow_to_ask is False
+
+
+def _legend_chart() -> bytes:
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 5), dpi=128)
+    for name, values in (("Norway", [3, 4, 6, 7]), ("Sweden", [5, 5, 4, 6]), ("Denmark", [2, 3, 3, 5])):
+        ax.plot([2020, 2021, 2022, 2023], values, label=name)
+    ax.legend(loc="lower right")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def test_policy_crops_the_legend_where_analysis_finds_it(ocr_engine: Any) -> None:
+    source, ctx = _inputs(_legend_chart(), "anthropic", "claude-sonnet-4-5")
+    analyzer = Recording(ImageAnalyzer(ocr_engine))
+    decision = PolicyDecider(RulesDecider(), analyzer).decide("What does the legend say?", source, ctx)  # type: ignore[arg-type]
+    assert analyzer.calls == [("locate", "legend")]
+    assert decision.technique is Technique.CROP and decision.decided_by == "policy"
+    assert decision.region is not None and decision.region.name == "legend"
+    left, top, right, bottom = decision.region.box
+    assert left > 0.5 and top > 0.5 and right <= 1.0 and bottom <= 1.0  # matplotlib's lower right
+    assert "row 7" in decision.reason and decision.signals["located"]["part"] == "legend"
+
+
+def test_policy_keeps_an_image_whose_legend_is_not_found(ocr_engine: Any) -> None:
+    source, ctx = _inputs(f.photo_jpeg())
+    decision = PolicyDecider(RulesDecider(), ImageAnalyzer(ocr_engine)).decide("What does the legend say?", source, ctx)
+    assert decision.technique is Technique.PRESERVE and decision.region is None
+    assert "row 7b" in decision.reason

@@ -344,3 +344,16 @@ def test_row6_plans_against_the_smallest_line_not_only_the_percentile() -> None:
 
 def test_row6_is_off_by_default() -> None:
     assert CompressionConfig().fit_preserve_questions is False
+
+
+def test_review_part_crops_a_located_part_and_keeps_the_rest() -> None:
+    from headroom_edge.analysis.parts import LocatedPart
+    from headroom_edge.decision.policy import review_part
+
+    asked = Decision(Technique.CROP, 0.9, "router: crop (0.90)", "router", part="legend")
+    found = review_part(asked, LocatedPart("legend", (0.7, 0.1, 0.9, 0.3), 3))
+    assert found.technique is Technique.CROP and found.region is not None
+    assert found.region.box == (0.7, 0.1, 0.9, 0.3) and found.decided_by == "policy"
+    assert found.signals["located"] == {"part": "legend", "box": [0.7, 0.1, 0.9, 0.3], "entries": 3}
+    kept = review_part(asked, None)
+    assert kept.technique is Technique.PRESERVE and kept.region is None and "row 7b" in kept.reason

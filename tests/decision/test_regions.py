@@ -1,6 +1,6 @@
 import pytest
 
-from headroom_edge.decision.regions import parse_region
+from headroom_edge.decision.regions import parse_part, parse_region
 
 
 @pytest.mark.parametrize(
@@ -336,3 +336,25 @@ def test_word_families_in_the_routers_languages(lang: str, question: str, name: 
 
 def test_every_localised_language_has_a_new_word_family() -> None:
     assert {lang for lang, _, _ in LOCALISED_FAMILIES} == {"es", "pt", "it", "fr", "de", "ru", "zh", "ja", "ko", "hi"}
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What does the legend say?", "List the chart legend entries.", "What does the map key say?",
+     "¿Qué pone en la leyenda del gráfico?", "Was steht in der Legende?", "Que dit la légende du graphique ?",
+     "O que diz a legenda do gráfico?", "Cosa c'è scritto nella legenda?", "Что написано в легенде?",
+     "图例上写了什么？", "凡例の項目は？", "범례에 뭐라고 적혀 있어?", "लेजेंड में क्या लिखा है?"],
+)
+def test_the_legend_is_a_part_to_locate(question: str) -> None:
+    assert parse_part(question) == "legend"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Propose une légende courte pour ce cliché.", "Sugere uma legenda curta para esta imagem.",
+     "He is a legend on this team", "Where is the key?", "Read the caption", "Copie toutes les légendes du schéma.", ""],
+)
+def test_captions_to_write_and_other_keys_are_no_part(question: str) -> None:
+    """An indefinite article asks for a caption to be written (a gist request), and "the key"
+    alone is a keyboard's."""
+    assert parse_part(question) is None

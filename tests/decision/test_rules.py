@@ -74,3 +74,14 @@ def test_region_plus_another_demanding_ask_keeps_the_image() -> None:
 def test_gist_with_a_detail_clause_is_not_sent_low() -> None:
     decision = RuleSelector().select("Describe this photo, then tell me how many people are in it.")
     assert decision.technique is Technique.PRESERVE
+
+
+def test_a_legend_question_crops_the_part_analysis_locates() -> None:
+    decision = RuleSelector().select("What does the legend say?")
+    assert decision.technique is Technique.CROP
+    assert decision.region is None and decision.part == "legend"
+
+
+def test_the_legend_plus_another_demanding_ask_keeps_the_image() -> None:
+    decision = RuleSelector().select("What does the legend say? Also, read the meter for me.")
+    assert decision.technique is Technique.PRESERVE and decision.part is None
