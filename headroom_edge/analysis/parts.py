@@ -12,10 +12,13 @@ crop of the wrong part would lose the answer, and keeping costs only the saving)
 * an entry is a detected line whose left neighbourhood (up to ``SWATCH_REACH`` line heights)
   holds ink that no other detected text box covers: the sample, not a word of another line;
 * entries join into a legend when they are stacked with aligned left edges or sit in one row
-  (``ncol`` legends), at the gaps legends use;
-* a legend needs at least ``MIN_ENTRIES`` entries whose samples differ in colour (a bulleted
-  list has identical bullets; a grey-scale legend of dash styles is not told from one and is
-  kept), and exactly one candidate may qualify.
+  (``ncol`` legends), at the gaps legends use; a legend of a single row is not taken (under the
+  plot it looks like the tick labels above it);
+* a sample differs in colour from the entry's own letters (ink in the text colour beside a
+  line is a tick mark, a spine or a bullet), and a legend needs at least ``MIN_ENTRIES`` entries
+  whose samples differ from each other (a grey-scale legend of dash styles is not told from a
+  list and is kept); exactly one candidate may qualify, and one whose rows show another entry out
+  of reach, or that had to guess more lines than it saw, is not taken.
 
 The box returned is the entries with their samples and a frame's worth of margin, as fractions
 of the image; :meth:`headroom_edge.context.Region.padded` adds the usual crop margin on top.
@@ -23,6 +26,7 @@ of the image; :meth:`headroom_edge.context.Region.padded` adds the usual crop ma
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +49,9 @@ INK_DIFF = 48
 """A pixel is ink when one channel differs from the entry's background by more than this."""
 DISTINCT_COLOUR = 60.0
 """Two samples are different series when their mean ink colours are this far apart (RGB)."""
+ROW_GAP = 4.0
+"""Largest gap between two entries of one legend row, in line heights (matplotlib's column
+spacing is 2 font sizes, plus the next entry's sample)."""
 MIN_ENTRIES = 2
 """Fewer entries are not told from a labelled line in the plot."""
 MAX_SHARE = 0.5
@@ -79,28 +86,45 @@ def locate_legend(img: Image.Image, boxes: Sequence[Any]) -> LocatedPart | None:
     """The chart legend among ``boxes`` (detector boxes in ``img`` pixels), or None when there
     is none or more than one candidate."""
     rgb = np.asarray(img.convert("RGB")).astype(np.int16)
-    entries = [e for i, box in enumerate(boxes) if (e := _entry(rgb, box, boxes, i)) is not None]
+    page = np.median(np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]), axis=0)
+    entries = [e for i, box in enumerate(boxes) if (e := _entry(rgb, box, boxes, i, page)) is not None]
     groups = [g for g in _groups(entries) if len(g) >= MIN_ENTRIES and _distinct(g)]
     if len(groups) != 1:
         return None
     group = groups[0]
+    centres = [(e.y0 + e.y1) / 2 for e in group]
+    if max(centres) - min(centres) < 0.5 * min(e.height for e in group):
+        # A single row: a legend under the plot looks like the tick labels above it, and held-out
+        # charts had such rows mistaken or cut short (scripts/bench_legend.py): kept whole instead.
+        return None
     line = float(np.median([e.height for e in group]))
     left, top = min(e.swatch_x0 for e in group), min(e.y0 for e in group)
     right, bottom = max(e.x1 for e in group), max(e.y1 for e in group)
     text_x0 = min(e.x0 for e in group)
-    # Lines stacked on the legend's text edge belong to it even where their sample was not
-    # seen (a marker hidden by a data point).
-    grown = True
+    # Lines stacked on the legend's text edge, or continuing one of its rows, belong to it even
+    # where their sample was not seen (a marker hidden by a data point, a patch the detector
+    # took for a letter): a crop that cuts the legend short is the harm to avoid.
+    # Only a legend laid out in rows continues sideways (a column's neighbours are tick labels).
+    rows = any(abs((a.y0 + a.y1) - (b.y0 + b.y1)) <= 0.8 * line for a, b in itertools.combinations(group, 2))
+    grown, added = True, 0
     while grown:
         grown = False
         for box in boxes:
             height = box.y1 - box.y0
-            if box.y0 >= top and box.y1 <= bottom or not 0 < height <= 1.6 * line or height * 1.6 < line:
+            inside = box.x0 >= left and box.x1 <= right and box.y0 >= top and box.y1 <= bottom
+            if inside or not 0 < height <= 1.6 * line or height * 1.6 < line:
                 continue
-            if abs(box.x0 - text_x0) <= line and max(box.y0, top) - min(box.y1, bottom) <= 1.2 * line:
+            stacked = abs(box.x0 - text_x0) <= line and max(box.y0, top) - min(box.y1, bottom) <= 1.2 * line
+            centre = (box.y0 + box.y1) / 2
+            in_row = rows and top <= centre <= bottom and max(box.x0, left) - min(box.x1, right) <= ROW_GAP * line
+            if stacked or in_row:
                 top, bottom = min(top, box.y0), max(bottom, box.y1)
                 left, right = min(left, box.x0), max(right, box.x1)
-                grown = True
+                grown, added = True, added + 1
+    if added > len(group):
+        return None  # more of it guessed than seen: it ran into axis labels, not a legend
+    if any(top <= (e.y0 + e.y1) / 2 <= bottom and not left <= e.x0 <= right for e in entries if e not in group):
+        return None  # another entry on the legend's rows, out of reach: the row is wider than seen
     title = [box for box in boxes if box.y1 <= top + 0.2 * line and top - box.y1 <= 1.2 * line
              and box.x0 < right and box.x1 > left and 0 < box.y1 - box.y0 <= 1.6 * line]
     stacked = bottom - top > 1.8 * line
@@ -115,7 +139,7 @@ def locate_legend(img: Image.Image, boxes: Sequence[Any]) -> LocatedPart | None:
     return LocatedPart("legend", box, len(group))
 
 
-def _entry(rgb: np.ndarray, box: Any, boxes: Sequence[Any], index: int) -> _Entry | None:
+def _entry(rgb: np.ndarray, box: Any, boxes: Sequence[Any], index: int, page: np.ndarray) -> _Entry | None:
     """``box`` as a legend entry when a sample of ink sits just left of it, else None."""
     h = box.y1 - box.y0
     if h <= 0 or box.x1 - box.x0 < h:
@@ -150,7 +174,23 @@ def _entry(rgb: np.ndarray, box: Any, boxes: Sequence[Any], index: int) -> _Entr
         return None
     pixels = strip[:, run_start:run_end + 1][ink[:, run_start:run_end + 1]]
     colour = tuple(float(v) for v in pixels.mean(axis=0))
+    if np.abs(np.array(colour) - page).max() <= INK_DIFF:
+        return None  # the page's own colour seen against a darker band (a tick label under a panel)
+    text = _text_colour(rgb, box, background)
+    if text is not None and np.sqrt(((np.array(colour) - text) ** 2).sum()) < DISTINCT_COLOUR:
+        # Ink in the text's own colour beside it is a tick mark, a spine or another word, not a
+        # series' sample (a grey-scale legend, drawn in the text colour, is not told from those).
+        return None
     return _Entry(box.x0, box.y0, box.x1, box.y1, float(x0 + run_start), colour)  # type: ignore[arg-type]
+
+
+def _text_colour(rgb: np.ndarray, box: Any, background: np.ndarray) -> np.ndarray | None:
+    """The mean colour of the line's own ink (its letters), or None when it shows none."""
+    y0, y1 = max(0, int(box.y0)), min(rgb.shape[0], int(np.ceil(box.y1)))
+    x0, x1 = max(0, int(box.x0)), min(rgb.shape[1], int(np.ceil(box.x1)))
+    inside = rgb[y0:y1, x0:x1].reshape(-1, 3)
+    ink = inside[np.abs(inside - background).max(axis=1) > INK_DIFF]
+    return ink.mean(axis=0) if len(ink) else None
 
 
 def _background(rgb: np.ndarray, box: Any) -> np.ndarray:

@@ -85,11 +85,17 @@ def test_a_legend_is_found_whole_wherever_matplotlib_puts_it(ocr_engine: OcrEngi
     assert found.entries >= 2
 
 
-def test_a_legend_in_one_row_under_the_plot(ocr_engine: OcrEngine) -> None:
-    img, (truth,) = _chart("line", None, n=4, ncol=4)
+def test_a_legend_in_two_rows_under_the_plot(ocr_engine: OcrEngine) -> None:
+    img, (truth,) = _chart("line", None, n=5, ncol=3)
     found = _locate(img, ocr_engine)
     assert found is not None and _coverage(found.box, truth) >= 0.97
     assert _area(found.box) <= 2.5 * _area(truth)
+
+
+def test_a_legend_of_one_row_is_kept_whole(ocr_engine: OcrEngine) -> None:
+    """One row under the plot looks like tick labels: not taken, so the image is kept."""
+    img, _ = _chart("line", None, n=4, ncol=4)
+    assert _locate(img, ocr_engine) is None
 
 
 @pytest.mark.parametrize("kind", ["line", "bar"])
