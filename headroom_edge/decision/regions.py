@@ -166,6 +166,11 @@ _BOXES: dict[str, Box] = {
 }
 """Every named box, by the region name the parser returns."""
 
+def _compiled(table: tuple[tuple[str, str], ...]) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """(pattern, name) rows with their patterns compiled, case-insensitive."""
+    return tuple((re.compile(pattern, re.IGNORECASE), name) for pattern, name in table)
+
+
 # Phrase fragments shared by the localised table.
 _ES_L, _ES_R = r"(?:izquierd[oa]|de\s+la\s+izquierda)", r"(?:derech[oa]|de\s+la\s+derecha)"
 _PT_L, _PT_R = r"(?:esquerd[oa]|da\s+esquerda)", r"(?:direit[oa]|da\s+direita)"
@@ -177,9 +182,8 @@ _RU_CORNER = r"(?:угл|квадрант|четверт)"
 # (pattern, region name). Checked after the English patterns, most specific first (rows and
 # columns before bars, bars and strips before halves, thirds before the bare sides); one list for
 # all languages because a phrase of one never means something else in another.
-_LOCALISED: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern, re.IGNORECASE), name)
-    for pattern, name in (
+_LOCALISED: tuple[tuple[re.Pattern[str], str], ...] = _compiled(
+    (
         # Table rows (only with the table named where "line" and "row" are one word) and columns
         (r"primera\s+fila\s+de\s+la\s+tabla|fila\s+de\s+(?:encabezados?|cabecera)|primeira\s+linha\s+da\s+tabela|"
          r"linha\s+de\s+cabeçalho|prima\s+riga\s+della\s+tabella|riga\s+di\s+intestazione|"
@@ -368,9 +372,8 @@ def parse_region(question: str) -> Region | None:
     return _localised(question)
 
 
-_PARTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern, re.IGNORECASE), name)
-    for pattern, name in (
+_PARTS: tuple[tuple[re.Pattern[str], str], ...] = _compiled(
+    (
         # English: "the legend", "chart legend", "legend entries"; "key" only as a chart's or
         # map's key ("the key" alone is a keyboard's or a door's).
         (r"\b(?:the|this|its|that|chart|graph|plot|map|figure)(?:['’]s)?\s+(?:\w+\s+)?legend\b|"
@@ -378,7 +381,7 @@ _PARTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          r"\b(?:chart|graph|plot|map)['’]?s?\s+key\b|\bkey\s+(?:of|on|in|to)\s+(?:the|this)\s+(?:chart|graph|plot|map)\b|"
          # es/pt/it/fr/de with the definite article: "une légende" / "uma legenda" is a caption
          # to write (a gist request), and a photo's caption has no samples to be located by.
-         r"\b(?:la|de\s+la|en\s+la|a|da|na|nella|della|sulla|la|dans\s+la|die|der|in\s+der)\s+"
+         r"\b(?:la|de\s+la|en\s+la|a|da|na|nella|della|sulla|dans\s+la|die|der|in\s+der)\s+"
          r"(?:leyenda|legenda|légende|legende)\b|"
          r"легенд\w*|图例|圖例|凡例|범례|लेजेंड|लीजेंड", "legend"),
     )
