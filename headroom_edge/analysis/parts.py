@@ -37,7 +37,7 @@ from PIL import Image
 from headroom_edge.context import Box
 
 PARTS = ("legend",)
-"""Parts :func:`locate_part` can find."""
+"""Parts this module can find (:meth:`headroom_edge.analysis.signals.ImageAnalyzer.locate`)."""
 
 SWATCH_REACH = 3.5
 """How far left of a line's text its sample may start, in line heights (matplotlib's handle is
@@ -127,8 +127,8 @@ def locate_legend(img: Image.Image, boxes: Sequence[Any]) -> LocatedPart | None:
         return None  # another entry on the legend's rows, out of reach: the row is wider than seen
     title = [box for box in boxes if box.y1 <= top + 0.2 * line and top - box.y1 <= 1.2 * line
              and box.x0 < right and box.x1 > left and 0 < box.y1 - box.y0 <= 1.6 * line]
-    stacked = bottom - top > 1.8 * line
-    if stacked and len(title) == 1:  # a centred title over a column of entries (over a row: the axis label)
+    column = bottom - top > 1.8 * line
+    if column and len(title) == 1:  # a centred title over a column of entries (over a row: the axis label)
         top, left, right = title[0].y0, min(left, title[0].x0), max(right, title[0].x1)
     pad = 0.6 * line
     left, top, right, bottom = left - pad, top - pad, right + pad, bottom + pad
@@ -222,7 +222,7 @@ def _groups(entries: list[_Entry]) -> list[list[_Entry]]:
                 continue
             stacked = abs(a.x0 - b.x0) <= h and max(a.y0, b.y0) - min(a.y1, b.y1) <= 1.2 * h
             centre_gap = abs((a.y0 + a.y1) - (b.y0 + b.y1)) / 2
-            in_row = centre_gap <= 0.4 * h and max(a.swatch_x0, b.swatch_x0) - min(a.x1, b.x1) <= 4 * h
+            in_row = centre_gap <= 0.4 * h and max(a.swatch_x0, b.swatch_x0) - min(a.x1, b.x1) <= ROW_GAP * h
             if stacked or in_row:
                 parent[find(i)] = find(j)
     groups: dict[int, list[_Entry]] = {}
