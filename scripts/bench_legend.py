@@ -21,6 +21,7 @@ Worst cases are printed, not only means.
 from __future__ import annotations
 
 import argparse
+import base64
 import io
 import itertools
 import json
@@ -216,13 +217,13 @@ def main() -> None:
 
     pipeline = ImagePipeline(CompressionConfig(), PolicyDecider(RulesDecider(), analyzer), ocr)  # type: ignore[arg-type]
     savings: dict[str, list[float]] = {}
-    sample = [r for r in found][:: 1 if args.quick else 4]
+    sample = found[:: 1 if args.quick else 4]
     for provider, model in FAMILIES:
         for r in sample:
             body = {"model": model, "messages": [{"role": "user", "content": [
                 {"type": "text", "text": QUESTION},
                 {"type": "image_url", "image_url": {"url": "data:image/png;base64,"
-                                                    + __import__("base64").b64encode(charts[r.name]).decode()}}]}]}
+                                                    + base64.b64encode(charts[r.name]).decode()}}]}]}
             (slot,) = OPENAI_CHAT.find_images(body)
             result = pipeline.process(slot, provider, model).result
             savings.setdefault(model, []).append(1 - result.compressed_tokens / result.original_tokens)

@@ -154,20 +154,16 @@ class RuleSelector:
         if not text:
             return Decision(Technique.PRESERVE, 0.5, "no question to route on", self.name)
         region = parse_region(text)
-        if region is not None:
+        part = parse_part(text) if region is None else None
+        if region is not None or part is not None:
+            named = f"a region ({region.name})" if region is not None else f"the {part}"
             other = self._demanding_elsewhere(text)
             if other:
-                return Decision(Technique.PRESERVE, 0.7, f"a region ({region.name}) and another demanding ask "
-                                f"({other!r}): a crop would lose the other", self.name)
-            return Decision(Technique.CROP, 0.8, f"question names a region ({region.name})", self.name, region)
-        part = parse_part(text)
-        if part is not None:
-            other = self._demanding_elsewhere(text)
-            if other:
-                return Decision(Technique.PRESERVE, 0.7, f"the {part} and another demanding ask ({other!r}): "
+                return Decision(Technique.PRESERVE, 0.7, f"{named} and another demanding ask ({other!r}): "
                                 "a crop would lose the other", self.name)
-            return Decision(Technique.CROP, 0.8, f"question names the {part} (located in the image)", self.name,
-                            part=part)
+            reason = (f"question names a region ({region.name})" if region is not None
+                      else f"question names the {part} (located in the image)")
+            return Decision(Technique.CROP, 0.8, reason, self.name, region, part=part)
         match = DETAIL_RX.search(text)
         if match:
             return Decision(Technique.PRESERVE, 0.8, f"needs fine detail or an exact position ({match.group(0)!r})",
