@@ -127,6 +127,55 @@ _MARKER_WINDOW = 1 << 20
 """How far ahead (characters) one marker search looks."""
 
 
+@dataclass(frozen=True)
+class _Needle:
+    """Markers that share a prefix, found in one pass over the text instead of one per marker.
+
+    Why: each search runs over every base64 payload after the last image part (a 236 KB data
+    URL costs ~0.07 ms per pass), and the chat formats' three markers (``"image_url"``,
+    ``"image"``, ``"images"``) all start with ``"image``.
+    """
+
+    prefix: str
+    words: tuple[str, ...]
+
+    def find(self, text: str, start: int, limit: int) -> int:
+        """First position in ``[start, limit)`` where one of the words starts, or -1 (a word
+        may run past ``limit``, as ``str.find(word, start, limit + len(word) - 1)`` allows)."""
+        while True:
+            at = text.find(self.prefix, start, limit + len(self.prefix) - 1)
+            if at == -1:
+                return -1
+            if any(text.startswith(word, at) for word in self.words):
+                return at
+            start = at + 1
+
+    def inside(self, text: str, start: int, end: int) -> bool:
+        """Whether one of the words lies wholly within ``text[start:end]``."""
+        at = text.find(self.prefix, start, end)
+        while at != -1:
+            if any(text.startswith(word, at, end) for word in self.words):
+                return True
+            at = text.find(self.prefix, at + 1, end)
+        return False
+
+
+def _needles(markers: Iterable[str]) -> tuple[_Needle, ...]:
+    """Markers grouped by their first four characters, each group searched by its longest
+    common prefix (a group of one: the marker itself)."""
+    groups: dict[str, list[str]] = {}
+    for marker in markers:
+        groups.setdefault(marker[:4], []).append(marker)
+    needles = []
+    for words in groups.values():
+        prefix = words[0]
+        for word in words[1:]:
+            while not word.startswith(prefix):
+                prefix = prefix[:-1]
+        needles.append(_Needle(prefix, tuple(words)))
+    return tuple(needles)
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")  # NaN/Infinity: json.loads would accept them
 
@@ -145,14 +194,14 @@ class _Scanner:
         self.text = text
         self.spans: dict[int, Spans] = {}
         self._by_key = {
-            key: tuple(m.decode("ascii") for m in markers)
+            key: _needles(m.decode("ascii") for m in markers)
             for key, markers in markers_by_messages_key().items()
         }
-        # For each marker that matters under the current top-level key: (position of its next
+        # For each marker group that matters under the current top-level key: (position of its next
         # occurrence, or -1 when there is none before ``until``; ``until``). Searches look at most
         # _MARKER_WINDOW ahead, so a marker that is absent does not cost a pass over a 64 MB
         # payload on every lookup; scan positions only grow, which keeps these answers valid.
-        self._state: dict[str, tuple[int, int]] = {}
+        self._state: dict[_Needle, tuple[int, int]] = {}
         self._last = (-1, len(text))  # the previous answer of markers_near (none: C-scan all)
         self._c_scan = make_scanner(json.JSONDecoder(parse_constant=_reject_constant))
 
@@ -172,17 +221,17 @@ class _Scanner:
             return self._last  # still true, and the element decision would not change
         text = self.text
         nearest, horizon = -1, len(text)
-        for marker, (at, until) in list(self._state.items()):
+        for needle, (at, until) in list(self._state.items()):
             if not (at >= pos or (at == -1 and until - pos > _NEAR_MARKER)):
                 # Search only text not searched yet: every character is looked at once.
                 start = max(pos, until) if at == -1 else pos
                 limit = min(pos + _MARKER_WINDOW, len(text))
-                at = text.find(marker, start, limit + len(marker) - 1)
+                at = needle.find(text, start, limit)
                 until = limit
                 if at == -1 and limit == len(text):
-                    del self._state[marker]  # none left anywhere
+                    del self._state[needle]  # none left anywhere
                     continue
-                self._state[marker] = (at, until)
+                self._state[needle] = (at, until)
             if at != -1:
                 nearest = at if nearest == -1 else min(nearest, at)
             else:
@@ -193,7 +242,7 @@ class _Scanner:
         return self._last
 
     def holds_marker(self, start: int, end: int) -> bool:
-        return any(self.text.find(m, start, end) != -1 for m in self._state)
+        return any(needle.inside(self.text, start, end) for needle in self._state)
 
     def element(self, pos: int) -> tuple[Any, int]:
         """One array element: whole by the C scanner when it provably holds no marker."""

@@ -14,6 +14,7 @@ from headroom_edge.formats import ANTHROPIC_MESSAGES, FORMATS, GEMINI, OPENAI_CH
 from headroom_edge.formats.base import ImageEdit, WireFormat, apply_edits
 from headroom_edge.formats.body import (
     ArraySpans,
+    _needles,
     image_markers,
     may_have_images,
     parse_body,
@@ -314,3 +315,31 @@ def test_any_string_is_dumped_as_json_dumps_would(value: str) -> None:
     except UnicodeEncodeError:
         expected = json.dumps(value, separators=(",", ":"))
     assert _dump(value) == expected
+
+
+# ----------------------------------------------------------------------------- marker groups
+
+_CHAT_MARKERS = ('"image_url"', '"image"', '"images"')
+
+
+def test_chat_markers_share_one_search() -> None:
+    """The chat formats' markers are searched in one pass (one needle), the others alone."""
+    needles = _needles(['"image_url"', '"image"', '"images"', "inlineData", "inline_data", "fileData"])
+    assert [(n.prefix, n.words) for n in needles] == [
+        ('"image', _CHAT_MARKERS), ("inline", ("inlineData", "inline_data")), ("fileData", ("fileData",)),
+    ]
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.sampled_from(['"image_url"', '"image"', '"images"', '"imag', "x", '"', "AAAA", " "]), max_size=30),
+    st.integers(0, 80), st.integers(0, 80),
+)
+def test_needle_finds_what_each_marker_search_finds(pieces: list[str], start: int, limit: int) -> None:
+    """A group's search answers exactly what the per-marker ``str.find`` calls it replaces did."""
+    text = "".join(pieces)
+    (needle,) = _needles(_CHAT_MARKERS)
+    hits = [text.find(m, start, limit + len(m) - 1) for m in _CHAT_MARKERS]
+    expected = min((h for h in hits if h != -1), default=-1)
+    assert needle.find(text, start, limit) == expected
+    assert needle.inside(text, start, limit) == any(text.find(m, start, limit) != -1 for m in _CHAT_MARKERS)
