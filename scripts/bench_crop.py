@@ -4,7 +4,7 @@ Run: .venv/bin/python scripts/bench_crop.py [--zoom 2.0] [--json OUT.json]
 
 For every (region question, model family, image size) it prints the original image's tokens,
 what main's crop rule sent (the region at native pixels, shrunk only to the provider's own
-effective size; on Gemini 3 the request's level) and what ``techniques.crop.plan_region_crop`` sends
+effective size; on Gemini 3 the request's level) and what ``techniques.crop.plan_crop`` sends
 now (the region at the scale the model saw it inside the whole image; Gemini 3 at the lowest
 level that keeps it), then per family the median and worst saving against the original and how
 often a crop saved nothing. Sizes only: token counts are exact functions of the sizes, so the
@@ -38,7 +38,7 @@ if __name__ == "__main__":  # run by path: import from the repository root, not 
 
 from headroom_edge.decision.regions import parse_region  # noqa: E402
 from headroom_edge.imaging import crop_pixels  # noqa: E402
-from headroom_edge.techniques.crop import VIEW_ROUNDING_PX, at_least, plan_region_crop  # noqa: E402
+from headroom_edge.techniques.crop import at_least, plan_crop  # noqa: E402
 from headroom_edge.tokens import (  # noqa: E402
     ModelFamily,
     family_effective_size,
@@ -99,8 +99,8 @@ def grid(zoom: float) -> list[Cell]:
             region = parse_region(question)
             assert region is not None, question
             for size in SIZES:
-                crop = plan_region_crop(family, size, region, zoom=zoom)
-                ok = crop.keeps(zoom=1.0, rounding_px=VIEW_ROUNDING_PX if family.kind == "gemini3" else 0.0)
+                crop = plan_crop(family, size, region.padded(), zoom=zoom)
+                ok = all(c >= f - 1e-9 for c, f in zip(crop.crop_scale, crop.full_scale, strict=True))
                 cells.append(Cell(model, region.name, size, crop.original_tokens,
                                   main_rule_tokens(family, size, region.padded()), crop.tokens,
                                   crop.size, crop.level, ok))

@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from headroom_edge.context import MARGIN, Box, Region
+from headroom_edge.context import Box
 from headroom_edge.formats.base import ImageEdit
 from headroom_edge.imaging import crop_box, crop_pixels, resize_to
 from headroom_edge.technique import Technique
@@ -54,13 +54,6 @@ GEMINI3_LEVELS = (
 )
 """Gemini 3's per-part levels, cheapest first (their prices are ``tokens.family_tokens``)."""
 
-VIEW_ROUNDING_PX = 1.0
-"""How far (view pixels per side) a Gemini 3 crop's view may fall short of the whole image's scale and
-still keep it: a modelled view is floored to whole pixels (``tokens.family_view_size``), so a
-region with exactly the area a Gemini 3 level resolves at that scale (half the image at
-MEDIUM) comes out one pixel row short of it."""
-_MARGIN_STEPS = 16
-"""Bisection steps for the widest margin a cheaper Gemini 3 level still holds."""
 _ZOOM_STEPS = 24
 """Bisection steps when a zoomed crop must be brought back under the original's cost."""
 _SLACK = 1e-9
@@ -89,15 +82,6 @@ class CropPlan:
     pixels are then the very pixels the model saw of the region inside the original request
     (the resampling of the region alone, on the view's sample grid), not a second resampling of
     a slightly different frame. None when the crop is sent at native pixels or zoomed."""
-
-    def keeps(self, zoom: float = 1.0, rounding_px: float = 0.0) -> bool:
-        """Whether the model gets the region at the whole image's scale x ``zoom`` (at most
-        native pixels), to within ``rounding_px`` view pixels on each side (Gemini 3's modelled
-        view: ``VIEW_ROUNDING_PX``; the documented resizes of the others are held exactly)."""
-        return all(
-            c >= min(1.0, f * zoom) - rounding_px / n - _SLACK
-            for c, f, n in zip(self.crop_scale, self.full_scale, self.native, strict=True)
-        )
 
 
 def at_least(box: Box, size: tuple[int, int], side: int) -> Box:
@@ -145,6 +129,9 @@ class _Frame:
             crop_scale=(view[0] / extent[0], view[1] / extent[1]),
         )
 
+    def keeps(self, plan: CropPlan, zoom: float = 1.0) -> bool:
+        """Whether the crop's view scale reaches the whole image's x ``zoom`` (at most native)."""
+        return all(c >= min(1.0, f * zoom) - _SLACK for c, f in zip(plan.crop_scale, self.full_scale, strict=True))
 
 
 def plan_crop(
@@ -188,7 +175,7 @@ def plan_crop(
             else:
                 hi = mid
         best = zoomed(lo)
-    return best if best.tokens <= frame.original_tokens and best.keeps() else base
+    return best if best.tokens <= frame.original_tokens and frame.keeps(best) else base
 
 
 def _on_view_grid(frame: _Frame, size: tuple[int, int], full_view: tuple[int, int], grown: Box) -> CropPlan:
@@ -225,51 +212,17 @@ def _gemini3_plan(frame: _Frame, zoom: float) -> CropPlan:
     unchanged = frame.plan(frame.native)
     options = [frame.plan(frame.native, level) for level in GEMINI3_LEVELS]
     affordable = sorted((p for p in options if p.tokens <= frame.original_tokens), key=lambda p: p.tokens)
-    chosen = next((p for p in affordable if p.keeps(zoom, VIEW_ROUNDING_PX)), affordable[-1] if affordable else unchanged)
+    chosen = next((p for p in affordable if frame.keeps(p, zoom)), affordable[-1] if affordable else unchanged)
     # A level that costs what the request's own level costs is the request's level: no edit.
     return unchanged if chosen.tokens == unchanged.tokens else chosen
-
-
-def plan_region_crop(
-    family: ModelFamily,
-    size: tuple[int, int],
-    region: Region,
-    detail: str | None = None,
-    media_resolution: str | None = None,
-    zoom: float = 1.0,
-) -> CropPlan:
-    """The crop of a named region: :func:`plan_crop` of its padded box, except where the margin
-    alone makes the crop dearer.
-
-    Gemini 3 bills per level, each twice the one below it: half the image plus ``MARGIN`` is
-    56% of its area, more than MEDIUM holds at the whole image's scale, while the half itself
-    fits. There the margin gives way, down to the widest one the cheaper level still holds at
-    that scale: the region the question names stays whole and as sharp as in the original
-    request, only the context around it narrows, for half the tokens. Other families bill by
-    area, so a narrower margin saves little there and the margin stays.
-    """
-    padded = plan_crop(family, size, region.padded(), detail, media_resolution, zoom)
-    if family.kind != "gemini3":
-        return padded
-    bare = plan_crop(family, size, region.padded(0.0), detail, media_resolution, zoom)
-    if bare.tokens >= padded.tokens or not bare.keeps(zoom, VIEW_ROUNDING_PX):
-        return padded
-    lo, hi = 0.0, MARGIN
-    for _ in range(_MARGIN_STEPS):
-        mid = (lo + hi) / 2
-        trial = plan_crop(family, size, region.padded(mid), detail, media_resolution, zoom)
-        if trial.tokens <= bare.tokens and trial.keeps(zoom, VIEW_ROUNDING_PX):
-            lo = mid
-        else:
-            hi = mid
-    return plan_crop(family, size, region.padded(lo), detail, media_resolution, zoom)
 
 
 def apply_crop(source: SourceImage, ctx: TechniqueContext) -> Outcome:
     region = ctx.region
     if region is None:
         return untouched(source, ctx, "no region could be read from the question")
-    crop = plan_region_crop(ctx.family, source.size, region, ctx.detail, ctx.media_resolution, ctx.config.crop_zoom)
+    crop = plan_crop(ctx.family, source.size, region.padded(), ctx.detail, ctx.media_resolution,
+                     ctx.config.crop_zoom)
     if crop.tokens > crop.original_tokens:
         return untouched(source, ctx, f"a crop of the {region.name} would cost {crop.tokens} tokens, more than the "
                          f"whole image's {crop.original_tokens}", region=region.name)

@@ -15,14 +15,7 @@ from headroom_edge.imaging import crop_pixels, probe_image, resize_to
 from headroom_edge.technique import Technique
 from headroom_edge.techniques import apply_technique
 from headroom_edge.techniques.base import SourceImage
-from headroom_edge.techniques.crop import (
-    GEMINI3_LEVELS,
-    MIN_CROP_SIDE,
-    VIEW_ROUNDING_PX,
-    at_least,
-    plan_crop,
-    plan_region_crop,
-)
+from headroom_edge.techniques.crop import GEMINI3_LEVELS, MIN_CROP_SIDE, at_least, plan_crop
 from headroom_edge.tokens import estimate_image_tokens, family_view_size, resolve_family
 from tests import factories as f
 from tests.techniques.helpers import run_technique
@@ -61,8 +54,6 @@ def _view_scales(provider: str, model: str, outcome_data: bytes, box: list[float
 
     The crop's native span is the box's exact (fractional) share of the image: a crop cut from
     the whole image's view grid covers whole view pixels, which are fractions of native ones.
-    The crop's view is credited ``VIEW_ROUNDING_PX``: a modelled view is floored to whole
-    pixels, so a region exactly the size a Gemini 3 level holds comes out one pixel short.
     """
     family = resolve_family(provider, model)
     sent = f.decode(outcome_data).size
@@ -70,7 +61,7 @@ def _view_scales(provider: str, model: str, outcome_data: bytes, box: list[float
     full_view = family_view_size(family, *size)
     crop_view = family_view_size(family, *sent, media_resolution=level)
     return ((full_view[0] / size[0] - 1e-6, full_view[1] / size[1] - 1e-6),
-            ((crop_view[0] + VIEW_ROUNDING_PX) / span[0], (crop_view[1] + VIEW_ROUNDING_PX) / span[1]))
+            (crop_view[0] / span[0], crop_view[1] / span[1]))
 
 
 @pytest.mark.parametrize("provider, model", FAMILIES, ids=FAMILY_IDS)
@@ -132,31 +123,11 @@ def test_the_issue_case_gpt_4_1_numbers() -> None:
 def test_gemini_3_picks_the_lowest_level_that_keeps_the_scale(wide_photo: bytes) -> None:
     outcome, original = run_technique(Technique.CROP, wide_photo, "google", "gemini-3-pro-preview",
                                       question="what is in the top-right corner?")
-    # HIGH (the default, 1120) resolves the whole 2560x1600 at ~0.53. The padded 1434x896
-    # corner would need MEDIUM (LOW resolves it at ~0.47), but the 1280x800 quadrant itself
-    # fits LOW at ~0.53: the margin gives way, the named corner stays whole and as sharp.
-    assert outcome.edit.media_resolution == "MEDIA_RESOLUTION_LOW"
-    assert (original, outcome.tokens) == (1120, 280)
-    w, h = f.decode(outcome.edit.data).size  # native pixels: Gemini bills the level
-    assert 1280 <= w < 1434 and 800 <= h < 896
-    left, top, right, bottom = outcome.signals["box"]
-    assert left <= 0.5 and top == 0.0 and right == 1.0 and bottom >= 0.5
-
-
-def test_gemini_3_half_page_keeps_its_margin_only_as_far_as_medium_allows() -> None:
-    # A 1240x1754 page: the top half plus the 6% margin is 56% of the page, more than MEDIUM
-    # holds at HIGH's scale of the whole page; the half itself fits (to a floored view pixel).
-    family = resolve_family("google", "gemini-3-pro-preview")
-    region = Region("top half", (0.0, 0.0, 1.0, 0.5))
-    padded = plan_crop(family, (1240, 1754), region.padded())
-    assert padded.tokens == padded.original_tokens == 1120 and padded.level is None
-    crop = plan_region_crop(family, (1240, 1754), region)
-    assert crop.level == "MEDIA_RESOLUTION_MEDIUM" and crop.tokens == 560
-    assert crop.box[:3] == (0.0, 0.0, 1.0) and 0.5 <= crop.box[3] < 0.56
-    assert crop.keeps(rounding_px=VIEW_ROUNDING_PX)
-    # Where the margin costs nothing, it stays: other families bill by area.
-    other = resolve_family("anthropic", "claude-sonnet-4-5")
-    assert plan_region_crop(other, (1240, 1754), region) == plan_crop(other, (1240, 1754), region.padded())
+    # HIGH (the default, 1120) resolves the whole 2560x1600 at ~0.53; MEDIUM resolves the
+    # 1434x896 corner at ~0.67, LOW at ~0.47: MEDIUM is the cheapest that loses nothing.
+    assert outcome.edit.media_resolution == "MEDIA_RESOLUTION_MEDIUM"
+    assert (original, outcome.tokens) == (1120, 560)
+    assert f.decode(outcome.edit.data).size == (1434, 896)  # native pixels: Gemini bills the level
 
 
 def test_gemini_3_small_image_crop_goes_to_low() -> None:
@@ -183,11 +154,10 @@ def test_gemini_3_request_levels_bound_the_crop(wide_photo: bytes) -> None:
     low = apply_technique(Technique.CROP, source, _ctx("google", "gemini-3-pro-preview", "top-left corner",
                                                        media_resolution="MEDIA_RESOLUTION_LOW"))
     assert low.technique is Technique.CROP and low.tokens == 280 and low.edit.media_resolution is None
-    # ULTRA_HIGH resolves the whole image at ~0.75: the padded corner needs HIGH, the quadrant
-    # itself MEDIUM (a quarter of ULTRA_HIGH's budget is MEDIUM's), so its margin gives way.
+    # ULTRA_HIGH resolves the whole image at ~0.75: the corner needs HIGH, not ULTRA_HIGH.
     ultra = apply_technique(Technique.CROP, source, _ctx("google", "gemini-3-pro-preview", "top-left corner",
                                                          media_resolution="MEDIA_RESOLUTION_ULTRA_HIGH"))
-    assert ultra.edit.media_resolution == "MEDIA_RESOLUTION_MEDIUM" and ultra.tokens == 560
+    assert ultra.edit.media_resolution == "MEDIA_RESOLUTION_HIGH" and ultra.tokens == 1120
 
 
 def test_crop_sends_only_the_named_corner() -> None:
@@ -319,9 +289,7 @@ def test_a_crop_never_costs_more_and_never_sees_less(
     assert crop.tokens == estimate_image_tokens(pm[0], pm[1], *crop.size, detail, crop.level or level)
     assert 1 <= crop.size[0] <= crop.native[0] <= w and 1 <= crop.size[1] <= crop.native[1] <= h
     # What the model resolves of the region is never less than it resolved inside the whole image.
-    # (Gemini 3's modelled view is floored to whole pixels: one view pixel of it is allowed.)
-    allowed = [VIEW_ROUNDING_PX / n if family.kind == "gemini3" else 0.0 for n in crop.native]
-    assert all(c >= f - a - 1e-9 for c, f, a in zip(crop.crop_scale, crop.full_scale, allowed, strict=True))
+    assert crop.crop_scale[0] >= crop.full_scale[0] - 1e-9 and crop.crop_scale[1] >= crop.full_scale[1] - 1e-9
     view = family_view_size(family, *crop.size, detail, crop.level or level)
     # Over the box's exact share of the image (a view-grid crop covers fractions of native pixels).
     span = ((crop.box[2] - crop.box[0]) * w, (crop.box[3] - crop.box[1]) * h)
@@ -345,16 +313,15 @@ def test_region_box_is_a_superset_of_the_named_region() -> None:
 # --- end to end: the wire body a client sends, through the default compressor ------------------
 
 
-def test_gemini_3_body_gets_the_cropped_part_at_low(compressor: ImageCompressor, wide_photo: bytes) -> None:
+def test_gemini_3_body_gets_the_cropped_part_at_medium(compressor: ImageCompressor, wide_photo: bytes) -> None:
     body = f.gemini_body(wide_photo, "What is in the top-right corner?")
     out = compressor.compress_body(body, path="/v1beta/models/gemini-3-pro-preview:generateContent")
     result = out.result.images[0]
     assert result.technique is Technique.CROP, result.reason
     part = out.body["contents"][0]["parts"][1]
-    assert part["mediaResolution"] == {"level": "MEDIA_RESOLUTION_LOW"}
-    w, h = f.decode(decode_base64(part["inlineData"]["data"])).size
-    assert 1280 <= w < 1434 and 800 <= h < 896
-    assert (result.original_tokens, result.compressed_tokens) == (1120, 280)
+    assert part["mediaResolution"] == {"level": "MEDIA_RESOLUTION_MEDIUM"}
+    assert f.decode(decode_base64(part["inlineData"]["data"])).size == (1434, 896)
+    assert (result.original_tokens, result.compressed_tokens) == (1120, 560)
 
 
 def test_openai_body_issue_case_saves(compressor: ImageCompressor, wide_photo: bytes) -> None:
