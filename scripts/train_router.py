@@ -400,13 +400,15 @@ def main() -> None:
     parser.add_argument("--max-harm", type=float, default=0.01, help="harmful rate allowed on calib")
     parser.add_argument("--max-strict-drop", type=float, default=0.05,
                         help="operating points may lose at most this much strict accuracy on calib")
+    parser.add_argument("--harm-weight", type=float, default=None,
+                        help="use this operating point instead of the rule's (recorded in metadata as chosen by hand)")
     parser.add_argument("--recalibrate", action="store_true",
                         help="only redo calibration, operating point and evaluation of the model in --out")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--limit-steps", type=int, default=0, help="debug: stop training data at N examples")
     args = parser.parse_args()
     if args.recalibrate:
-        recalibrate(args.out, args.max_harm, args.max_strict_drop)
+        recalibrate(args.out, args.max_harm, args.max_strict_drop, args.harm_weight)
         return
 
     t_start = time.time()
@@ -498,23 +500,25 @@ def main() -> None:
     }
     (args.out / "NOTICE").write_text(NOTICE.format(layers=args.layers, vocab=len(old_ids)))
     (args.out / "LICENSE").write_text(MIT_LICENSE)
-    calibrate_and_report(args.out, tok, data, metadata, args.max_harm, args.max_strict_drop)
+    calibrate_and_report(args.out, tok, data, metadata, args.max_harm, args.max_strict_drop, args.harm_weight)
     metadata["training"]["seconds"] = round(time.time() - t_start)  # type: ignore[index]
     (args.out / "metadata.json").write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")
     print(f"model {metadata['model_bytes'] / 1e6:.1f} MB; total {time.time() - t_start:.0f}s")
 
 
 def calibrate_and_report(out: Path, tok: Tokenizer, data: router_data.Dataset, metadata: dict[str, object],
-                         max_harm: float, max_strict_drop: float) -> None:
+                         max_harm: float, max_strict_drop: float, chosen: float | None = None) -> None:
     """Steps 5-6 on the int8 model in ``out``: temperature, operating curve and default point on
-    the calibration split, then the evaluation; all of it written into ``metadata``/metadata.json."""
+    the calibration split, then the evaluation; all of it written into ``metadata``/metadata.json.
+    ``chosen`` overrides the rule's point; the metadata then says so next to what the rule picked."""
     y_cal = np.array([LABELS.index(e.label) for e in data.calib])
     cal_logits = onnx_logits(out / "model.onnx", tok, [e.text for e in data.calib])
     temperature = fit_temperature(cal_logits, y_cal)
     cal_probs = softmax(cal_logits, temperature)
     base = CostMatrix()
     curve = operating_curve(cal_probs, y_cal, base)
-    harm_weight = pick_harm_weight(curve, max_harm, max_strict_drop)
+    ruled = pick_harm_weight(curve, max_harm, max_strict_drop)
+    harm_weight = ruled if chosen is None else chosen
     print(f"temperature {temperature}; harm_weight {harm_weight}; curve:", flush=True)
     for c in curve:
         print("  ", c)
@@ -525,6 +529,9 @@ def calibrate_and_report(out: Path, tok: Tokenizer, data: router_data.Dataset, m
         f"most savings with calib harmful <= {max_harm} among points within {max_strict_drop} strict accuracy "
         "of the best; else the lowest mean cost at harm weight 1 among those (scripts/lib/operating_point.py "
         "pick_harm_weight)")
+    if chosen is not None:
+        metadata["operating_point_rule"] += (
+            f"; the rule picked {ruled}, harm_weight {chosen} was chosen by hand (--harm-weight)")
     (out / "metadata.json").write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")
     report = eval_router.evaluate(out, data)
     metadata["evaluation"] = report
@@ -532,7 +539,7 @@ def calibrate_and_report(out: Path, tok: Tokenizer, data: router_data.Dataset, m
     eval_router.print_report(report)
 
 
-def recalibrate(out: Path, max_harm: float, max_strict_drop: float) -> None:
+def recalibrate(out: Path, max_harm: float, max_strict_drop: float, chosen: float | None = None) -> None:
     """Steps 5-6 again for a model already in ``out`` (its training facts kept): a new rule for
     the operating point must not need a new training run."""
     metadata = json.loads((out / "metadata.json").read_text())
@@ -541,7 +548,7 @@ def recalibrate(out: Path, max_harm: float, max_strict_drop: float) -> None:
     if metadata.get("data", {}).get("train_sha256") not in (None, data.train_hash()):
         raise SystemExit("the data has changed since this model was trained: retrain instead")
     tok = Tokenizer.from_file(str(out / "tokenizer.json"))
-    calibrate_and_report(out, tok, data, metadata, max_harm, max_strict_drop)
+    calibrate_and_report(out, tok, data, metadata, max_harm, max_strict_drop, chosen)
 
 
 if __name__ == "__main__":
