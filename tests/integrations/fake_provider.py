@@ -132,13 +132,17 @@ def create_fake_provider(recorder: Recorder) -> Starlette:
         log = recorder.stream_log(request.headers.get("x-test-stream-id", "default"))
 
         async def gen() -> AsyncIterator[bytes]:
+            # Logged before each yield: a client can hold a chunk before the server resumes this
+            # generator, and a test that read the log after the last chunk arrived found the
+            # stream unfinished on a loaded box.
             try:
                 for i, event in enumerate(events):
                     if i:
                         await asyncio.sleep(CHUNK_GAP)
-                    yield event.encode("utf-8")
                     log.sent.append(time.monotonic())
-                log.finished = True
+                    if i == len(events) - 1:
+                        log.finished = True
+                    yield event.encode("utf-8")
             finally:
                 if not log.finished:
                     log.closed_early = True
