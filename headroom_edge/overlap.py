@@ -117,6 +117,16 @@ class Speculated:
     ctx: TechniqueContext
     outcome: Outcome
 
+    def outcome_for(self, ctx: TechniqueContext) -> Outcome | None:
+        """The outcome if it was made for exactly ``ctx`` (the decision's final context), else None."""
+        return self.outcome if self.ctx == ctx else None
+
+
+def speculate_full_low(image: SourceImage, ctx: TechniqueContext) -> Speculated:
+    """The FULL_LOW rewrite of ``image`` as a photo, the context its analysis would give it."""
+    photo = replace(ctx, content="photo")
+    return Speculated(photo, apply_full_low(image, photo))
+
 
 def speculation_worth_it(image: SourceImage, ctx: TechniqueContext) -> bool:
     """Whether a speculative FULL_LOW rewrite may hide work: FULL_LOW is enabled and the pixels
@@ -145,8 +155,7 @@ def prepare(image: SharedSource, ctx: TechniqueContext, speculate: bool, abandon
             return None
         if abandoned.is_set():
             return None
-        photo = replace(ctx, content="photo")  # what the analysis' verdict makes of ctx
-        return Speculated(photo, apply_full_low(image, photo))
+        return speculate_full_low(image, ctx)
     except Exception:  # speculative: the request computes (and meets) it itself
         return None
 
@@ -176,7 +185,7 @@ class EarlyWork:
             spec = self.future.result()
         except Exception:  # noqa: BLE001 - prepare() catches its own; nothing else may leak here
             return None
-        return spec.outcome if spec is not None and spec.ctx == ctx else None
+        return spec.outcome_for(ctx) if spec is not None else None
 
     def abandon(self) -> None:
         """The request is done with this job: skip what has not started."""
@@ -227,5 +236,5 @@ class AskedAhead:
 
 __all__ = [
     "EARLY_DECODE_MAX_PIXELS", "AskedAhead", "EarlyWork", "SharedSource", "Speculated", "decodes_early",
-    "looks_like_jpeg", "prepare", "speculation_worth_it",
+    "looks_like_jpeg", "prepare", "speculate_full_low", "speculation_worth_it",
 ]

@@ -36,8 +36,11 @@ from headroom_edge.overlap import (
     AskedAhead,
     EarlyWork,
     SharedSource,
+    Speculated,
     decodes_early,
     looks_like_jpeg,
+    speculate_full_low,
+    speculation_worth_it,
 )
 from headroom_edge.results import OVER_LIMIT, DecidedBy, ImageResult
 from headroom_edge.technique import Technique
@@ -256,8 +259,8 @@ class ImagePipeline:
         if computer_use is not None:
             return self._decide_and_apply(slot, image, ctx, original_tokens, keep_geometry(computer_use), None)
         if asked is not None:
-            self._look_meanwhile(image, ctx, asked)
-            return self._decide_and_apply(slot, image, ctx, original_tokens, None, None, asked.result())
+            speculated = self._look_meanwhile(image, ctx, asked)
+            return self._decide_and_apply(slot, image, ctx, original_tokens, None, None, asked.result(), speculated)
         early = self._start_early(image, ctx)
         try:
             return self._decide_and_apply(slot, image, ctx, original_tokens, None, early)
@@ -273,33 +276,45 @@ class ImagePipeline:
         return EarlyWork.start(self.overlap, image, ctx)
 
     @staticmethod
-    def _look_meanwhile(image: SharedSource, ctx: TechniqueContext, asked: AskedAhead) -> None:
+    def _look_meanwhile(image: SharedSource, ctx: TechniqueContext, asked: AskedAhead) -> Speculated | None:
         """While the helper routes a JPEG's question: take the quick look (a draft decode at about
         the low-detail size, and the graphic statistics) that every FULL_LOW or TRANSCODE decision
         starts from, and the low-detail rewrite reuses. Skipped when the answer is already in and
         needs no look, when the technique cannot use it, or when the image is too large for a
         speculative decode to pay (``overlap.decodes_early``). Speculative: an error is left to
-        whoever needs the pixels."""
+        whoever needs the pixels.
+
+        If the router is still running after the look and the image is a photo, this thread would
+        only wait: it encodes the FULL_LOW rewrite meanwhile (returned; the decision uses it only
+        if it is FULL_LOW for exactly that context, see :meth:`Speculated.outcome_for`). The
+        encode holds the GIL, so the router's last Python steps may wait for it: at worst the
+        request pays the encode it would have paid anyway, or, for another answer, one wasted
+        encode of the low-detail size (~1 ms at 512 px)."""
         if not decodes_early(image.size):
-            return
+            return None
         if Technique.FULL_LOW not in ctx.config.techniques and Technique.TRANSCODE not in ctx.config.techniques:
-            return
+            return None
         known = asked.peek()
         if known is not None and known.technique not in (Technique.FULL_LOW, Technique.TRANSCODE):
-            return
+            return None
         try:
-            quick_look(image)
+            graphic = quick_look(image)[1].is_graphic
+            if graphic or known is not None or asked.peek() is not None or not speculation_worth_it(image, ctx):
+                return None
+            return speculate_full_low(image, ctx)
         except Exception:  # noqa: BLE001 - the decision or technique that needs the pixels meets it
-            pass
+            return None
 
     def _decide_and_apply(
         self, slot: ImageSlot, image: SharedSource, ctx: TechniqueContext, original_tokens: int,
         decision: Decision | None, early: EarlyWork | None, asked: Decision | None = None,
+        speculated: Speculated | None = None,
     ) -> Processed:
         """Decide (unless ``decision`` is given: computer use decides before any question; or
         finish from ``asked``, the question step the helper already ran), then apply the
-        technique; a FULL_LOW the helper already prepared for exactly this context is taken
-        from ``early`` instead of being computed a second time.
+        technique; a FULL_LOW already prepared for exactly this context (by the helper, ``early``,
+        or by this thread while the router ran, ``speculated``) is taken instead of being computed
+        a second time.
 
         The decision runs on this thread, so a PRESERVE answer returns as soon as the router does;
         the helper's unused work finishes off this request's path.
@@ -315,7 +330,11 @@ class ImagePipeline:
             graphic = decision.signals.get("graphic")
             content = "auto" if graphic is None else ("graphic" if graphic else "photo")
             ctx = replace(ctx, region=decision.region, content=content, legible_px=decision.legible_px)
-            prepared = early.full_low_for(ctx) if early is not None and technique is Technique.FULL_LOW else None
+            prepared = None
+            if technique is Technique.FULL_LOW and early is not None:
+                prepared = early.full_low_for(ctx)
+            elif technique is Technique.FULL_LOW and speculated is not None:
+                prepared = speculated.outcome_for(ctx)
             outcome = prepared if prepared is not None else apply_technique(technique, image, ctx)
             if outcome.technique is not Technique.PRESERVE and not _worth_it(outcome, original_tokens):
                 costly = {"ocr_skipped": "tokens"} if technique is Technique.TRANSCODE else {}

@@ -376,3 +376,79 @@ def test_jpeg_payloads_are_recognised_by_their_first_bytes() -> None:
     png = f.encode(f.photo(64, 64), "PNG")
     assert not looks_like_jpeg(png) and not looks_like_jpeg(base64.b64encode(png).decode("ascii"))
     assert not looks_like_jpeg("") and not looks_like_jpeg(b"")
+
+
+# -- a JPEG photo encoded while its question is still out -----------------------------------------
+
+
+def test_a_photo_is_encoded_meanwhile_while_the_router_is_still_out() -> None:
+    """The router not done after the quick look: the request thread encodes the low-detail
+    rewrite instead of waiting, the very outcome the technique computes for a photo."""
+    image = _shared(f.photo_jpeg(1024, 1024))
+    spec = ImagePipeline._look_meanwhile(image, _ctx(), AskedAhead(Future()))
+    assert spec is not None and spec.ctx == replace(_ctx(), content="photo")
+    expected = apply_full_low(_shared(f.photo_jpeg(1024, 1024)), replace(_ctx(), content="photo"))
+    assert spec.outcome == expected and spec.outcome.size == (512, 512)  # the very same bytes
+    assert spec.outcome_for(spec.ctx) is spec.outcome and spec.outcome_for(_ctx()) is None
+
+
+def _answered(technique: Technique) -> AskedAhead:
+    future: Future[Decision | None] = Future()
+    future.set_running_or_notify_cancel()
+    future.set_result(Decision(technique, 0.9, "known", "rules"))
+    return AskedAhead(future)
+
+
+@pytest.mark.parametrize("why", ["answer in", "graphic", "small", "full_low off"])
+def test_nothing_is_encoded_meanwhile_when_it_could_not_hide_work(why: str) -> None:
+    """An answer already in (nothing left to hide), a graphic (its analysis may keep or fit
+    it), an image already at the low-detail size (only re-labelled) or FULL_LOW switched off."""
+    data = {"graphic": f.encode(f.screenshot(1280, 800), "JPEG"), "small": f.photo_jpeg(400, 300)}.get(
+        why, f.photo_jpeg(1024, 1024))
+    config = CompressionConfig(techniques=frozenset(set(Technique) - {Technique.FULL_LOW})) \
+        if why == "full_low off" else CompressionConfig()
+    asked = _answered(Technique.FULL_LOW) if why == "answer in" else AskedAhead(Future())
+    image = SharedSource(data=data, info=probe_image(data, config.limits), config=config)
+    assert ImagePipeline._look_meanwhile(image, _ctx(config), asked) is None
+
+
+@dataclass
+class SlowAsking(Asking):
+    """Answers only once the request thread has taken its quick look (the router still out)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.go = threading.Event()
+
+    def ask(self, question: str) -> Decision:
+        self.go.wait(30)
+        return super().ask(question)
+
+
+@pytest.mark.parametrize("technique", [Technique.FULL_LOW, Technique.PRESERVE, Technique.CROP])
+def test_the_rewrite_encoded_meanwhile_is_sent_only_for_full_low(
+    technique: Technique, helper: ThreadPoolExecutor, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """End to end with the router late: FULL_LOW sends the rewrite made meanwhile (encoded once,
+    identical to the inline result); any other answer sends what it would have sent inline."""
+    import headroom_edge.pipeline as pipeline_module
+
+    slow = SlowAsking(technique)
+    made: list[object] = []
+    real = pipeline_module.speculate_full_low
+
+    def speculate(image: SourceImage, ctx: TechniqueContext) -> object:
+        spec = real(image, ctx)
+        made.append(spec)
+        slow.go.set()
+        return spec
+
+    monkeypatch.setattr(pipeline_module, "speculate_full_low", speculate)
+    data = f.photo_jpeg(1024, 1024)
+    (late,), body_late = _run(ImagePipeline(CompressionConfig(), slow, None, overlap=helper),
+                              f.openai_chat_body(data, "x"))
+    (inline,), body_inline = _run(ImagePipeline(CompressionConfig(), Asking(technique), None),
+                                  f.openai_chat_body(data, "x"))
+    assert len(made) == 1 and slow.threads == ["test-helper_0"]
+    assert late.technique is inline.technique and _comparable(late) == _comparable(inline)
+    assert body_late == body_inline
