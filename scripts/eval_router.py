@@ -25,7 +25,8 @@ Metrics (``metrics``; also imported by train_router.py), each over all questions
 Groups: overall, the generated/hand held-out split, the hard set, and every slice (plain,
 buried, agent, formatted) and language. The blind set v3 (``scripts/data/router/blind_v3.tsv``)
 is reported on its own, never mixed into "all": it was written before this round's data and model
-and must stay a number nobody tuned on. The worst cases printed are the harmful ones first
+and must stay a number nobody tuned on; so is blind set v4 (``blind_v4.tsv``, 427 non-English
+prompts of session 9). The worst cases printed are the harmful ones first
 (highest confidence first), then the other misses.
 """
 
@@ -154,24 +155,29 @@ def evaluate(model_dir: Path | None, data: Any = None, rules: bool = False, wors
 
         data = router_data.build()
     examples = ([("heldout", e) for e in data.heldout] + [("hard", e) for e in data.hard]
-                + [("blind", e) for e in getattr(data, "blind", [])])
+                + [("blind", e) for e in getattr(data, "blind", [])]
+                + [("blind_v4", e) for e in getattr(data, "blind_v4", [])])
     preds, confs = route_all([e.text for _, e in examples], model_dir, rules)
     rows = [{"text": e.text, "label": e.label, "pred": p, "confidence": round(float(c), 3), "group": g,
              "slice": e.slice, "lang": e.lang} for (g, e), p, c in zip(examples, preds, confs, strict=True)]
     blind = [r for r in rows if r["group"] == "blind"]
-    rows = [r for r in rows if r["group"] != "blind"]
+    blind_v4 = [r for r in rows if r["group"] == "blind_v4"]
+    rows = [r for r in rows if r["group"] not in ("blind", "blind_v4")]
     hard = [r for r in rows if r["group"] == "hard"]
     report = {"decided_by": "rules" if rules else "router", "all": report_groups(rows),
               "hard": report_groups(hard), "worst_cases": worst_cases(rows, worst)}
     if blind:
         report["blind"] = report_groups(blind)
         report["blind_worst_cases"] = worst_cases(blind, worst)
+    if blind_v4:
+        report["blind_v4"] = report_groups(blind_v4)
+        report["blind_v4_worst_cases"] = worst_cases(blind_v4, worst)
     return report
 
 
 def print_report(report: dict[str, Any]) -> None:
     print(f"decided by {report['decided_by']}")
-    for part in ("all", "hard", "blind"):  # the parts a report has
+    for part in ("all", "hard", "blind", "blind_v4"):  # the parts a report has
         if part not in report:
             continue
         groups = report[part]
@@ -187,7 +193,7 @@ def print_report(report: dict[str, Any]) -> None:
         print("confusion (rows true, cols routed):", " ".join(f"{n:>9s}" for n in conf["labels"]))
         for label, row in zip(conf["labels"], conf["matrix"], strict=True):
             print(f"  {label:>10s} " + " ".join(f"{v:9d}" for v in row))
-    for key in ("worst_cases", "blind_worst_cases"):
+    for key in ("worst_cases", "blind_worst_cases", "blind_v4_worst_cases"):
         print(f"\n{key.replace('_', ' ')} (harmful first):")
         for w in report.get(key, []):
             flag = "HARM" if w["harmful"] else "miss"

@@ -20,6 +20,8 @@ All text lives in data files under ``scripts/data/router/`` (this module only co
   training text equal to one of its lines is dropped, so training can never see it;
 * ``blind_v3.tsv``: a second hand-written set, written (and committed on its own) before this
   round's new data and model existed; evaluation only, reported apart, never tuned on.
+* ``blind_v4.tsv``: 427 natively written non-English prompts (session 9), written from the label
+  rules alone; evaluation only, reported apart from v3.
 
 Splits. ``train`` fits the weights; ``calib`` (never trained on) fits the softmax temperature and
 the cost-matrix operating point; ``heldout`` (never trained or calibrated on) is what
@@ -65,6 +67,7 @@ DATA_DIR = ROOT / "scripts" / "data" / "router"
 EXAMPLES_FILE = ROOT / "scripts" / "router_examples.txt"
 HARD_FILE = DATA_DIR / "hard_heldout.tsv"
 BLIND_FILE = DATA_DIR / "blind_v3.tsv"
+BLIND_V4_FILE = DATA_DIR / "blind_v4.tsv"
 DEFAULT_SEED = 1234
 TRAIN_PER_LABEL = 500
 CALIB_PER_LABEL = 120
@@ -385,6 +388,11 @@ def read_blind(path: Path = BLIND_FILE) -> list[Example]:
     return read_hard(path, source="blind")
 
 
+def read_blind_v4(path: Path = BLIND_V4_FILE) -> list[Example]:
+    """The blind set v4 (evaluation only, reported apart from v3)."""
+    return read_hard(path, source="blind_v4")
+
+
 @dataclass(frozen=True)
 class Dataset:
     train: list[Example]
@@ -393,6 +401,7 @@ class Dataset:
     hard: list[Example]
     seed: int
     blind: list[Example] = field(default_factory=list)
+    blind_v4: list[Example] = field(default_factory=list)
 
     def train_hash(self) -> str:
         """sha256 of the canonical training set: sorted "label\\ttext" lines, UTF-8."""
@@ -423,8 +432,8 @@ def build(seed: int = DEFAULT_SEED, train_per_label: int = TRAIN_PER_LABEL) -> D
     """The full, deterministic dataset for one seed."""
     en = load_english()
     styles = load_styles()
-    hard, blind = read_hard(), read_blind()
-    evaluation = {_norm(e.text) for e in hard} | {_norm(e.text) for e in blind}
+    hard, blind, blind_v4 = read_hard(), read_blind(), read_blind_v4()
+    evaluation = {_norm(e.text) for e in hard + blind + blind_v4}
     # A hand-written line that equals an evaluation prompt is dropped before styling: its buried or
     # formatted variants would carry the evaluation prompt into training inside a longer text.
     lines = [ln for ln in load_lines() if _norm(ln.text) not in evaluation]
@@ -437,14 +446,14 @@ def build(seed: int = DEFAULT_SEED, train_per_label: int = TRAIN_PER_LABEL) -> D
     heldout = generate_english(en, "heldout", HELDOUT_PER_LABEL, random.Random(seed + 4))
     heldout += compose(parts["heldout"], styles, random.Random(seed + 5), copies=3, source="hand", split="heldout")
     train, calib, heldout = routed(train), routed(calib), routed(heldout)
-    forbidden = {_norm(e.text) for e in hard} | {_norm(e.text) for e in blind} | {_norm(e.text) for e in heldout}
+    forbidden = evaluation | {_norm(e.text) for e in heldout}
     inside = evaluation | {_norm(ln.text) for ln in parts["heldout"]}
     train = [e for e in train if _norm(e.text) not in forbidden and not _contains_any(_norm(e.text), inside)]
     train_texts = {_norm(e.text) for e in train}
     calib = [e for e in calib if _norm(e.text) not in train_texts and _norm(e.text) not in forbidden]
     heldout = [e for e in heldout if _norm(e.text) not in train_texts]
     random.Random(seed + 6).shuffle(train)
-    return Dataset(train, calib, heldout, hard, seed, blind)
+    return Dataset(train, calib, heldout, hard, seed, blind, blind_v4)
 
 
 def write_jsonl(path: Path, rows: list[Example]) -> None:
@@ -463,7 +472,7 @@ def main() -> None:
     data = build(args.seed)
     from collections import Counter
 
-    for name in ("train", "calib", "heldout", "hard", "blind"):
+    for name in ("train", "calib", "heldout", "hard", "blind", "blind_v4"):
         rows = getattr(data, name)
         print(f"{name} {len(rows)} {dict(Counter(e.label for e in rows))} langs {dict(Counter(e.lang for e in rows))}")
     print(f"train sha256 {data.train_hash()}")

@@ -103,10 +103,21 @@ def test_no_evaluation_prompt_is_inside_any_training_text(rd: ModuleType, data) 
     inside a longer training text either (a buried or multi-ask variant would carry it)."""
     train = [rd._norm(e.text) for e in data.train]
     held_lines = {rd._norm(ln.text) for ln in rd.load_lines() if rd.line_split(ln) == "heldout"}
-    prompts = {rd._norm(e.text) for e in data.hard + data.blind} | held_lines
+    prompts = {rd._norm(e.text) for e in data.hard + data.blind + data.blind_v4} | held_lines
     inside = [p for p in prompts if any(p in t for t in train)]
     assert not inside, inside[:5]
-    assert not {rd._norm(e.text) for e in data.blind} & set(train)
+    assert not {rd._norm(e.text) for e in data.blind + data.blind_v4} & set(train)
+
+
+def test_blind_set_v4_is_native_non_english_and_disjoint_from_the_training_lines(rd: ModuleType) -> None:
+    """Every non-English language, every label in each, and none of its prompts among the
+    hand-written lines training and held-out are made from."""
+    v4 = rd.read_blind_v4()
+    assert len(v4) == 427 and {e.lang for e in v4} == set(rd.LANGUAGES) - {"en"}
+    for lang in {e.lang for e in v4}:
+        assert {e.label for e in v4 if e.lang == lang} == set(rd.LABELS), lang
+    lines = {rd._norm(ln.text) for ln in rd.load_lines()}
+    assert not {rd._norm(e.text) for e in v4} & lines
 
 
 STRUCTURAL_SLOTS = frozenset({"img", "imgs", "n", "side", "region"})
