@@ -138,6 +138,10 @@ def report_groups(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+APART = ("blind", "blind_v4")
+"""The blind sets (``Dataset`` attributes and report keys): each reported on its own, never in "all"."""
+
+
 def worst_cases(rows: list[dict[str, Any]], k: int) -> list[dict[str, Any]]:
     y = np.array([LABELS.index(r["label"]) for r in rows], dtype=int)
     p = np.array([LABELS.index(r["pred"]) for r in rows], dtype=int)
@@ -155,29 +159,25 @@ def evaluate(model_dir: Path | None, data: Any = None, rules: bool = False, wors
 
         data = router_data.build()
     examples = ([("heldout", e) for e in data.heldout] + [("hard", e) for e in data.hard]
-                + [("blind", e) for e in getattr(data, "blind", [])]
-                + [("blind_v4", e) for e in getattr(data, "blind_v4", [])])
+                + [(g, e) for g in APART for e in getattr(data, g, [])])
     preds, confs = route_all([e.text for _, e in examples], model_dir, rules)
     rows = [{"text": e.text, "label": e.label, "pred": p, "confidence": round(float(c), 3), "group": g,
              "slice": e.slice, "lang": e.lang} for (g, e), p, c in zip(examples, preds, confs, strict=True)]
-    blind = [r for r in rows if r["group"] == "blind"]
-    blind_v4 = [r for r in rows if r["group"] == "blind_v4"]
-    rows = [r for r in rows if r["group"] not in ("blind", "blind_v4")]
+    apart = {g: [r for r in rows if r["group"] == g] for g in APART}
+    rows = [r for r in rows if r["group"] not in apart]
     hard = [r for r in rows if r["group"] == "hard"]
     report = {"decided_by": "rules" if rules else "router", "all": report_groups(rows),
               "hard": report_groups(hard), "worst_cases": worst_cases(rows, worst)}
-    if blind:
-        report["blind"] = report_groups(blind)
-        report["blind_worst_cases"] = worst_cases(blind, worst)
-    if blind_v4:
-        report["blind_v4"] = report_groups(blind_v4)
-        report["blind_v4_worst_cases"] = worst_cases(blind_v4, worst)
+    for group, part in apart.items():
+        if part:
+            report[group] = report_groups(part)
+            report[f"{group}_worst_cases"] = worst_cases(part, worst)
     return report
 
 
 def print_report(report: dict[str, Any]) -> None:
     print(f"decided by {report['decided_by']}")
-    for part in ("all", "hard", "blind", "blind_v4"):  # the parts a report has
+    for part in ("all", "hard", *APART):  # the parts a report has
         if part not in report:
             continue
         groups = report[part]
@@ -193,7 +193,7 @@ def print_report(report: dict[str, Any]) -> None:
         print("confusion (rows true, cols routed):", " ".join(f"{n:>9s}" for n in conf["labels"]))
         for label, row in zip(conf["labels"], conf["matrix"], strict=True):
             print(f"  {label:>10s} " + " ".join(f"{v:9d}" for v in row))
-    for key in ("worst_cases", "blind_worst_cases", "blind_v4_worst_cases"):
+    for key in ("worst_cases", *(f"{g}_worst_cases" for g in APART)):
         print(f"\n{key.replace('_', ' ')} (harmful first):")
         for w in report.get(key, []):
             flag = "HARM" if w["harmful"] else "miss"
