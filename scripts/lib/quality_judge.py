@@ -92,9 +92,13 @@ class Judge:
             return [JudgedWord(w["text"], tuple(w["box"]), w["h"]) for w in json.loads(cached.read_text())]  # type: ignore[arg-type]
         words = self._run(png, img.size)
         self.reads += 1
-        tmp = cached.with_suffix(".tmp")
-        tmp.write_text(json.dumps([{"text": w.text, "box": list(w.box), "h": w.height_px} for w in words]))
-        os.replace(tmp, cached)
+        # A unique temporary name: two threads may read the same image at once
+        # (a preserved image is both "before" and "after"), and a shared name
+        # lets one thread's replace take the other's file away.
+        fd, tmp_name = tempfile.mkstemp(dir=self.cache_dir, prefix=f"{key}.", suffix=".tmp")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(json.dumps([{"text": w.text, "box": list(w.box), "h": w.height_px} for w in words]))
+        os.replace(tmp_name, cached)
         return words
 
     def word_set(self, img: Image.Image) -> set[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from PIL import Image
@@ -85,6 +86,37 @@ def test_judge_flags_a_shrunk_page_and_passes_the_original(tmp_path: Path) -> No
     # A general question needs no words: never harmful, never read.
     assert not judge_run(judge, "general", set(), top, shrunk, None).harmful
     assert judge.reads == 2 and judge.hits >= 2  # the same view is read once
+
+
+def test_the_same_image_read_at_once_from_many_threads(tmp_path: Path) -> None:
+    """A preserved image is both the run's "before" and its "after": the benchmark's pool reads
+    it twice at the same moment. Each write must land whole, and none may take another's file."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from PIL import ImageDraw
+
+    img = Image.new("L", (360, 80), 255)
+    ImageDraw.Draw(img).text((10, 30), "SERIAL 4711", fill=0)
+    judge = Judge(tmp_path / "judge")
+    # Tesseract really runs in every thread; the barrier only lines their finishes up, so the
+    # writes meet every time instead of once in a while.
+    readers = 8
+    barrier = threading.Barrier(readers)
+    tesseract = judge._run
+
+    def run_then_meet(png: bytes, size: tuple[int, int]) -> list:
+        words = tesseract(png, size)
+        barrier.wait(timeout=60)
+        return words
+
+    judge._run = run_then_meet  # type: ignore[method-assign]
+    with ThreadPoolExecutor(max_workers=readers) as pool:
+        results = list(pool.map(lambda _: judge.word_set(img), range(readers)))
+    judge._run = tesseract  # type: ignore[method-assign]
+    assert all(r == results[0] for r in results)
+    files = sorted(p.name for p in (tmp_path / "judge").iterdir())
+    assert len(files) == 1 and files[0].endswith(".json"), files  # no temporary file left behind
+    assert judge.word_set(img) == results[0]  # and the cache reads back
 
 
 def test_a_crop_that_misses_its_region_is_harmful(tmp_path: Path) -> None:
